@@ -1,0 +1,50 @@
+# The two set-up commands are `make run` and `make test`; both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: install run test test-all lint messages bench worker beat clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000).
+run: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --once
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+
+## The whole test suite. Set DATABASE_URL / CELERY_BROKER_URL / REQUIRE_SERVICES=1 for the service run.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Regenerate the translation catalogues (needs GNU gettext), then compile them.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=tools
+	$(BIN)/python tools/po_fill.py --missing
+	$(BIN)/python tools/po_fill.py
+
+## Benchmarks, printed as JSON lines, on the configured database.
+bench: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python bench/run.py
+
+worker: install
+	$(BIN)/celery -A greenmfg worker -l info -Q greenmfg
+
+beat: install
+	$(BIN)/celery -A greenmfg beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from registry import views as registry_views
+
+from . import views
+
+admin.site.site_header = _("Guangdong Green Manufacturing Portal · administration")
+admin.site.site_title = _("Green Manufacturing Portal")
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("home/", registry_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("registry.urls")),
+]
+
+handler403 = "greenmfg.views.forbidden"
+handler404 = "greenmfg.views.not_found"
+handler500 = "greenmfg.views.server_error"

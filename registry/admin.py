@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import City, Industry, Membership, Unit, UnitHistory, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ("full_name", "phone")}),)
+    list_display = ("username", "full_name", "email", "is_active", "is_staff", "last_login")
+    search_fields = ("username", "full_name", "email")
+    inlines = [MembershipInline]
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ("seed_order", "name", "code", "name_en")
+    ordering = ("seed_order",)
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "group")
+    list_filter = ("group",)
+    search_fields = ("code", "name")
+
+
+class UnitHistoryInline(admin.TabularInline):
+    model = UnitHistory
+    extra = 0
+    can_delete = False
+    readonly_fields = ("field", "old_value", "new_value", "reason", "source", "actor", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "kind", "level", "batch", "city", "status")
+    list_filter = ("kind", "level", "status", "city", "batch")
+    search_fields = ("name", "credit_code")
+    list_select_related = ("city",)
+    autocomplete_fields = ["industry"]
+    # Name and status change through the review workflow, which writes the history; not here.
+    readonly_fields = ("name", "status", "status_date", "status_reason", "created_at", "updated_at")
+    inlines = [UnitHistoryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+
+@admin.register(UnitHistory)
+class UnitHistoryAdmin(admin.ModelAdmin):
+    list_display = ("unit", "field", "old_value", "new_value", "source", "actor", "at")
+    list_filter = ("field", "source")
+    search_fields = ("unit__name", "unit__credit_code")
+    list_select_related = ("unit", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "scope", "city", "unit", "created_at")
+    list_filter = ("scope", "city")
+    search_fields = ("user__username", "user__full_name", "unit__name")
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ("user", "city", "unit")

@@ -1,0 +1,87 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .access import visible_cities
+from .creditcode import normalise
+from .enums import BATCH_CHOICES, Level, UnitKind, UnitStatus
+from .models import City, Industry, Unit
+
+
+def _bootstrap(form) -> None:
+    for field in form.fields.values():
+        is_select = hasattr(field, "choices")
+        field.widget.attrs.setdefault("class", "form-select form-select-sm" if is_select else "form-control form-control-sm")
+
+
+class BootstrapFilterSet(django_filters.FilterSet):
+    @property
+    def form(self):
+        form = super().form
+        _bootstrap(form)
+        return form
+
+
+class UnitFilter(BootstrapFilterSet):
+    q = django_filters.CharFilter(label=_("Name or credit code"), method="search")
+    city = django_filters.ModelChoiceFilter(label=_("City"), queryset=None, empty_label=_("All cities"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices, empty_label=_("All kinds"))
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=Level.choices, empty_label=_("All levels"))
+    industry = django_filters.ModelChoiceFilter(
+        label=_("Industry"), queryset=Industry.objects.order_by("code"), empty_label=_("All industries")
+    )
+    batch = django_filters.ChoiceFilter(label=_("Batch"), choices=BATCH_CHOICES, empty_label=_("All batches"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=UnitStatus.choices, empty_label=_("All statuses"))
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("name", "name"),
+            ("credit_code", "credit_code"),
+            ("city__seed_order", "city"),
+            ("batch", "batch"),
+            ("year_listed", "year_listed"),
+            ("updated_at", "updated_at"),
+        ),
+        field_labels={
+            "name": _("Name"),
+            "credit_code": _("Credit code"),
+            "city": _("City"),
+            "batch": _("Batch"),
+            "year_listed": _("Year listed"),
+            "updated_at": _("Last updated"),
+        },
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["q", "city", "kind", "level", "industry", "batch", "status"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["city"].queryset = visible_cities(user).order_by("seed_order")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(credit_code__startswith=normalise(value)))
+
+
+class PublicUnitFilter(BootstrapFilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="search")
+    city = django_filters.ModelChoiceFilter(label=_("City"), queryset=None, empty_label=_("All cities"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices, empty_label=_("All kinds"))
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=Level.choices, empty_label=_("All levels"))
+    batch = django_filters.ChoiceFilter(label=_("Batch"), choices=BATCH_CHOICES, empty_label=_("All batches"))
+
+    class Meta:
+        model = Unit
+        fields = ["q", "city", "kind", "level", "batch"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["city"].queryset = City.objects.order_by("seed_order")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__icontains=value) if value else queryset

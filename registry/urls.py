@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("province/", views.province_home, name="province_home"),
+    path("city/", views.city_home, name="city_home"),
+    path("enterprise/", views.enterprise_home, name="enterprise_home"),
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("units/import/", views.unit_import, name="unit_import"),
+    path("units/import/template.xlsx", views.unit_import_template, name="unit_import_template"),
+    path("stats/", views.city_stats, name="city_stats"),
+    path("stats.xlsx", views.city_stats_xlsx, name="city_stats_xlsx"),
+    path("list/", views.public_lookup, name="public_lookup"),
+]

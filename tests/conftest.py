@@ -1,0 +1,95 @@
+"""Suite-wide fixtures and the rules for tests that need real services.
+
+REQUIRE_SERVICES=1 (set by .ci/run's second pass) makes PostgreSQL, Redis and Chromium *required*:
+if any is missing the session fails at once instead of skipping. Without it, tests marked `worker`
+or `browser` are skipped with the reason printed.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from . import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+RUN_BROWSER = REQUIRE_SERVICES or os.environ.get("RUN_BROWSER_TESTS") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _service_problems() -> list[str]:
+    problems = []
+    db = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in db:
+        problems.append(f"DATABASE_URL must point at PostgreSQL (engine is {db})")
+    if not settings.CELERY_BROKER_URL:
+        problems.append("CELERY_BROKER_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=3).ping()
+        except Exception as exc:  # reported as a failure below
+            problems.append(f"the broker at {settings.CELERY_BROKER_URL} does not answer: {exc}")
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        problems.append(f"Chromium is missing at {CHROMIUM}")
+    return problems
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_SERVICES:
+        problems = _service_problems()
+        if problems:
+            raise pytest.UsageError("REQUIRE_SERVICES=1 but: " + "; ".join(problems))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords and not RUN_BROWSER:
+            item.add_marker(pytest.mark.skip(reason="browser test: set RUN_BROWSER_TESTS=1 or REQUIRE_SERVICES=1"))
+        if "worker" in item.keywords and not (REQUIRE_SERVICES and settings.CELERY_BROKER_URL):
+            item.add_marker(pytest.mark.skip(reason="needs a real broker: run with REQUIRE_SERVICES=1 and CELERY_BROKER_URL"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the 21 cities and the GB/T 4754 divisions."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "cities", "industries", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_no_lockout(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def province(db):
+    return factories.province_user()
+
+
+@pytest.fixture
+def gz_reviewer(db):
+    return factories.city_user("广州市", "gz")
+
+
+@pytest.fixture
+def sz_reviewer(db):
+    return factories.city_user("深圳市", "sz")
+
+
+@pytest.fixture
+def gz_unit(db):
+    return factories.UnitFactory(city=factories.city("广州市"), name="广州测试绿色工厂有限公司")
+
+
+@pytest.fixture
+def sz_unit(db):
+    return factories.UnitFactory(city=factories.city("深圳市"), name="深圳测试绿色工厂有限公司")
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client

@@ -1,0 +1,68 @@
+"""factory_boy factories for the whole suite. Cities and industries come from the real fixtures."""
+
+import itertools
+
+import factory
+
+from registry.creditcode import ALPHABET, make_code
+from registry.enums import Level, MembershipScope, UnitKind, UnitStatus
+from registry.models import City, Industry, Membership, Unit, User
+
+_serial = itertools.count(1)
+
+
+def valid_code(city_code: str = "440100") -> str:
+    n = next(_serial)
+    body = "T"
+    for _ in range(8):
+        body += ALPHABET[n % 31]
+        n //= 31
+    return make_code(city_code, body)
+
+
+def city(name: str = "广州市") -> City:
+    return City.objects.get(name=name)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.LazyAttribute(lambda o: f"测试用户 {o.username}")
+    password = factory.django.Password("Test@2024pass")
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"测试绿色工厂{n:04d}有限公司")
+    kind = UnitKind.FACTORY
+    level = Level.NATIONAL
+    batch = 8
+    year_listed = 2023
+    status = UnitStatus.LISTED
+    city = factory.LazyFunction(lambda: City.objects.get(name="广州市"))
+    industry = factory.LazyFunction(lambda: Industry.objects.get(code="39"))
+    credit_code = factory.LazyAttribute(lambda o: valid_code(o.city.code))
+
+
+def province_user(username: str = "prov") -> User:
+    user = UserFactory(username=username)
+    Membership.objects.get_or_create(user=user, scope=MembershipScope.PROVINCE)
+    return user
+
+
+def city_user(city_name: str, username: str | None = None) -> User:
+    user = UserFactory(username=username or f"city_{City.objects.get(name=city_name).code}")
+    Membership.objects.get_or_create(user=user, scope=MembershipScope.CITY, city=City.objects.get(name=city_name))
+    return user
+
+
+def enterprise_user(unit: Unit, username: str | None = None) -> User:
+    user = UserFactory(username=username or f"ent_{unit.pk}")
+    Membership.objects.get_or_create(user=user, scope=MembershipScope.UNIT, unit=unit)
+    return user
