@@ -1,7 +1,11 @@
 """Merge translations into the zh_Hans catalogue and compile it.
 
-    python tools/po_fill.py translations.json   # {"English msgid": "中文", ...}; plurals: ["单数", "复数"]
+    python tools/po_fill.py                     # merge every locale/src/*.json, then compile
+    python tools/po_fill.py extra.json          # also merge this file
     python tools/po_fill.py --missing           # list msgids that still lack a translation
+
+Each app keeps its Chinese in locale/src/<app>.json: {"English msgid": "中文", ...}; a plural is a list.
+Run `make messages` first so that the catalogue holds every string of the code and templates.
 
 Run `make messages` first so that the catalogue holds every string of the code and templates.
 """
@@ -26,7 +30,9 @@ def main(argv: list[str]) -> int:
         for entry in missing(po):
             print(json.dumps(entry.msgid, ensure_ascii=False))
         return 0
-    updates = json.loads(Path(argv[0]).read_text(encoding="utf-8")) if argv else {}
+    updates = {}
+    for path in sorted((ROOT / "locale" / "src").glob("*.json")) + [Path(a) for a in argv]:
+        updates.update(json.loads(path.read_text(encoding="utf-8")))
     for entry in po:
         if entry.msgid in updates:
             value = updates[entry.msgid]
