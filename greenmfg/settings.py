@@ -171,6 +171,13 @@ UPLOAD_MAX_ROWS = int(env("UPLOAD_MAX_ROWS", "20000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
+# Each role's home page (a URL name). Higher apps point these at their dashboards.
+ROLE_HOME_URLS = {
+    "province": "registry:province_home",
+    "city": "registry:city_home",
+    "enterprise": "registry:enterprise_home",
+}
+
 # Demo data: the seed_demo command runs each of these in order. Apps add their own without importing
 # one another, so the dependency direction greencode -> reviews -> registry holds.
 DEMO_SEEDERS = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("registry.urls")),
+    path("reviews/", include("reviews.urls")),
 ]
 
 handler403 = "greenmfg.views.forbidden"

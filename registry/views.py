@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,13 +48,14 @@ def home(request):
 
 def home_links(roles) -> list[tuple[str, str]]:
     """(label, url) of each home page the roles give, province first."""
+    homes = settings.ROLE_HOME_URLS
     links = []
     if roles.province:
-        links.append((_("Province"), reverse("registry:province_home")))
+        links.append((_("Province"), reverse(homes["province"])))
     if roles.is_city_reviewer:
-        links.append((_("City bureau"), reverse("registry:city_home")))
+        links.append((_("City bureau"), reverse(homes["city"])))
     if roles.is_enterprise:
-        links.append((_("Enterprise"), reverse("registry:enterprise_home")))
+        links.append((_("Enterprise"), reverse(homes["enterprise"])))
     return links
 
 

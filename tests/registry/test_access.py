@@ -1,6 +1,7 @@
 """City scoping: enforced in the querysets, so another city's unit is a 404 everywhere."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from registry import access
@@ -89,7 +90,8 @@ def test_access_city_reviewer_cannot_open_province_pages(client, gz_reviewer, na
 
 
 def test_access_home_sends_each_role_to_its_page(client, province, gz_reviewer, gz_unit):
-    assert login(client, province).get(reverse("home"))["Location"] == reverse("registry:province_home")
-    assert login(client, gz_reviewer).get(reverse("home"))["Location"] == reverse("registry:city_home")
+    homes = settings.ROLE_HOME_URLS
+    assert login(client, province).get(reverse("home"))["Location"] == reverse(homes["province"])
+    assert login(client, gz_reviewer).get(reverse("home"))["Location"] == reverse(homes["city"])
     ent = factories.enterprise_user(gz_unit)
-    assert login(client, ent).get(reverse("home"))["Location"] == reverse("registry:enterprise_home")
+    assert login(client, ent).get(reverse("home"))["Location"] == reverse(homes["enterprise"])
