@@ -18,6 +18,8 @@ from registry.enums import UnitKind
 from registry.models import City, Unit
 
 from .enums import (
+    ACTION_LABELS,
+    STATE_LABELS,
     AssessmentConclusion,
     CheckVerdict,
     FilingState,
@@ -430,6 +432,18 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    @property
+    def action_display(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def from_display(self) -> str:
+        return str(STATE_LABELS.get(self.from_state, self.from_state))
+
+    @property
+    def to_display(self) -> str:
+        return str(STATE_LABELS.get(self.to_state, self.to_state))
 
 
 class ReminderLog(models.Model):

@@ -123,3 +123,45 @@ def submit_filing(filing: Filing, *, actor, explanations: dict[int, str] | None 
     filing.save(update_fields=["state", "submitted_at", "version", "updated_at"])
     audit.record(filing, "submit", actor=actor, from_state=before, to_state=filing.state)
     return filing
+
+
+def save_explanations(filing: Filing, explanations: dict[int, str]) -> None:
+    """Store the enterprise's explanations of its statistical flags (kept when it saves a draft)."""
+    for flag in filing.flags.all():
+        text = (explanations.get(flag.pk) or "").strip()
+        if text and text != flag.explanation:
+            flag.explanation = text
+            flag.save(update_fields=["explanation"])
+
+
+def _label(name: str) -> str:
+    try:
+        return str(Filing._meta.get_field(name).verbose_name)
+    except Exception:  # a flag-<pk> pseudo field
+        return _("Explanation of the flagged values")
+
+
+def apply_bulk(campaign: Campaign, rows, *, actor, submit: bool) -> list[tuple[int, str, str]]:
+    """Save (and optionally submit) many filings at once: all or nothing.
+
+    `rows` are reviews.uploads.BulkRow. Returns [(row, column, message)]; when the list is not empty,
+    nothing was saved.
+    """
+    problems: list[tuple[int, str, str]] = []
+    with transaction.atomic():
+        for row in rows:
+            filing = filing_for(campaign, row.unit)
+            try:
+                save_filing(filing, row.data, actor=actor)
+                if submit:
+                    explanations = {flag.pk: row.explanation for flag in filing.flags.all()}
+                    submit_filing(filing, actor=actor, explanations=explanations)
+            except FilingInvalid as exc:
+                for p in exc.problems:
+                    column = "异常说明" if p.field.startswith("flag-") else _label(p.field)
+                    problems.append((row.row, f"{row.sheet} · {column}", str(p.message)))
+            except FilingError as exc:
+                problems.append((row.row, f"{row.sheet} · 统一社会信用代码", str(exc)))
+        if problems:
+            transaction.set_rollback(True)
+    return problems

@@ -1,0 +1,234 @@
+"""Filing spreadsheets: one filing downloaded, filled offline and uploaded; many filings uploaded by a city.
+
+Both uploads are all-or-nothing: every cell is checked with the same validation as the web form, every
+problem is reported with its row and column, and nothing is saved unless every row is good.
+Headers are always written in Chinese (the format of the file), whatever the interface language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from registry.enums import UnitKind
+from registry.models import Unit
+from registry.spreadsheet_import import ImportFileError, RowError, open_sheet
+from registry.xlsx import Sheet
+
+from .forms_filing import CHANGE_FIELDS, data_fields, unit_of
+from .models import Filing
+
+KEY_ROW_MARK = "credit_code"
+SINGLE_HEADERS = ["字段代码", "项目", "计量单位", "填报值"]
+YES = {"是", "yes", "true", "1", "y", "有"}
+NO = {"否", "no", "false", "0", "n", "无"}
+KIND_SHEETS = {UnitKind.FACTORY: "绿色工厂", UnitKind.PARK: "绿色工业园区", UnitKind.SUPPLY_CHAIN: "绿色供应链管理企业"}
+
+
+def fields_for(kind: str) -> list[str]:
+    return data_fields(kind) + CHANGE_FIELDS
+
+
+def label_zh(name: str) -> str:
+    with translation.override("zh-hans"):
+        return str(Filing._meta.get_field(name).verbose_name)
+
+
+def unit_zh(name: str) -> str:
+    with translation.override("zh-hans"):
+        return unit_of(name)
+
+
+def cell_out(filing: Filing, name: str):
+    value = getattr(filing, name)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def parse_cell(name: str, raw) -> tuple[object, str | None]:
+    """(value, None) or (None, message). Uses the model field's own form validation."""
+    model_field = Filing._meta.get_field(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if model_field.get_internal_type() == "BooleanField" and not model_field.null:
+            return False, None
+        return ("" if model_field.get_internal_type() in ("CharField", "TextField") else None), None
+    if model_field.get_internal_type() == "BooleanField":
+        text = str(raw).strip().lower()
+        if text in YES:
+            return True, None
+        if text in NO:
+            return False, None
+        return None, _("Write 是 or 否.")
+    if isinstance(raw, float) and raw.is_integer() and model_field.get_internal_type() != "DecimalField":
+        raw = int(raw)
+    if isinstance(raw, float):
+        raw = repr(raw)
+    try:
+        return model_field.formfield().clean(raw), None
+    except ValidationError as exc:
+        return None, " ".join(str(m) for m in exc.messages)
+
+
+# --- one filing -------------------------------------------------------------------------------------------
+
+def filing_sheet(filing: Filing) -> Sheet:
+    rows = [[name, label_zh(name), unit_zh(name), cell_out(filing, name)] for name in fields_for(filing.unit.kind)]
+    return Sheet(
+        title="动态管理表",
+        title_line=f"{filing.campaign.year}年度绿色制造动态管理表 · {filing.unit.name}",
+        note_line=f"统一社会信用代码 {filing.unit.credit_code}；填报{filing.campaign.data_year}年全年数据。请只填写“填报值”一列，空白表示未填报（不是 0）。",
+        headers=SINGLE_HEADERS,
+        rows=rows,
+        widths=[26, 36, 12, 18],
+    )
+
+
+@dataclass
+class ParsedFiling:
+    data: dict = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+
+def parse_single(fileobj, *, filename: str, kind: str) -> ParsedFiling:
+    result = ParsedFiling()
+    try:
+        ws = open_sheet(fileobj, name=filename)
+    except ImportFileError as exc:
+        result.file_error = str(exc)
+        return result
+    wanted = set(fields_for(kind))
+    seen = set()
+    header_found = False
+    for number, values in enumerate(ws.iter_rows(values_only=True, max_col=4), start=1):
+        values = list(values) + [None] * (4 - len(values))
+        if not header_found:
+            header_found = [str(v).strip() if v is not None else "" for v in values[:4]] == SINGLE_HEADERS
+            continue
+        name = str(values[0]).strip() if values[0] is not None else ""
+        if not name:
+            continue
+        if name not in wanted:
+            result.errors.append(RowError(number, "字段代码", _("“%(name)s” is not a field of this filing; do not change the first column.") % {"name": name}))
+            continue
+        seen.add(name)
+        value, error = parse_cell(name, values[3])
+        if error:
+            result.errors.append(RowError(number, label_zh(name), error))
+        else:
+            result.data[name] = value
+        if number > 500:
+            break
+    if not header_found:
+        result.file_error = _("This is not a filing downloaded from the portal: the header row 字段代码/项目/计量单位/填报值 is missing.")
+    elif not seen:
+        result.file_error = _("The file has no filled-in rows.")
+    return result
+
+
+# --- many filings (a city's bulk upload) ----------------------------------------------------------------
+
+def bulk_sheets(units) -> list[Sheet]:
+    """One sheet per kind, pre-filled with the units' codes and names; a machine-readable key row on top."""
+    sheets = []
+    by_kind: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_kind.setdefault(unit.kind, []).append(unit)
+    for kind, title in KIND_SHEETS.items():
+        names = fields_for(kind)
+        headers = ["统一社会信用代码", "单位名称"] + [
+            f"{label_zh(n)}（{unit_zh(n)}）" if unit_zh(n) else label_zh(n) for n in names
+        ] + ["异常说明"]
+        keys = [KEY_ROW_MARK, "unit_name", *names, "explanation"]
+        rows = [keys] + [[u.credit_code, u.name] + [None] * (len(names) + 1) for u in by_kind.get(kind, [])]
+        sheets.append(Sheet(title=title, headers=headers, rows=rows, widths=[22, 36] + [14] * (len(names) + 1)))
+    return sheets
+
+
+@dataclass
+class BulkRow:
+    row: int
+    sheet: str
+    unit: Unit
+    data: dict
+    explanation: str
+
+
+@dataclass
+class ParsedBulk:
+    rows: list[BulkRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+
+def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_rows: int) -> ParsedBulk:
+    result = ParsedBulk()
+    try:
+        open_sheet(fileobj, name=filename)
+        fileobj.seek(0)
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except ImportFileError as exc:
+        result.file_error = str(exc)
+        return result
+    seen_codes: dict[str, str] = {}
+    total = 0
+    for kind, title in KIND_SHEETS.items():
+        if title not in wb.sheetnames:
+            continue
+        ws = wb[title]
+        keys: list[str] | None = None
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = ["" if v is None else v for v in values]
+            if keys is None:
+                if cells and str(cells[0]).strip() == KEY_ROW_MARK:
+                    keys = [str(c).strip() for c in cells]
+                continue
+            if all(c == "" for c in cells):
+                continue
+            total += 1
+            if total > max_rows:
+                result.file_error = _("The file has more than %(limit)d data rows. Split it into smaller files.") % {"limit": max_rows}
+                return result
+            record = dict(zip(keys, list(cells) + [""] * (len(keys) - len(cells)), strict=False))
+            where = f"{title} · "
+            code = str(record.get(KEY_ROW_MARK, "")).strip().upper()
+            unit = units_by_code.get(code)
+            if unit is None:
+                result.errors.append(RowError(number, where + "统一社会信用代码",
+                                              _("“%(code)s” is not a listed unit you may file for.") % {"code": code}))
+                continue
+            if unit.kind != kind:
+                result.errors.append(RowError(number, where + "统一社会信用代码",
+                                              _("This unit is a %(kind)s; put it on the sheet of that name.") % {"kind": label_kind(unit.kind)}))
+                continue
+            if code in seen_codes:
+                result.errors.append(RowError(number, where + "统一社会信用代码", _("The same unit appears twice (also on %(where)s).") % {"where": seen_codes[code]}))
+                continue
+            seen_codes[code] = f"{title} 第{number}行"
+            data, ok = {}, True
+            for name in fields_for(kind):
+                if name not in record:
+                    continue
+                value, error = parse_cell(name, record[name] if record[name] != "" else None)
+                if error:
+                    ok = False
+                    result.errors.append(RowError(number, where + label_zh(name), error))
+                else:
+                    data[name] = value
+            if ok:
+                result.rows.append(BulkRow(number, title, unit, data, str(record.get("explanation") or "").strip()))
+        if keys is None:
+            result.file_error = _("The sheet “%(sheet)s” has lost its key row (the row starting with credit_code). Download the template again.") % {"sheet": title}
+            return result
+    if not result.rows and not result.errors:
+        result.file_error = _("The file has no filled-in rows.")
+    return result
+
+
+def label_kind(kind: str) -> str:
+    return KIND_SHEETS.get(kind, kind)
