@@ -1,0 +1,59 @@
+"""The vocabulary of the green code: grades, no-code reasons, run states, peer groups, code statuses."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+METHOD_VERSION = "v1"
+
+
+class Grade(models.TextChoices):
+    A_PLUS = "A+", "A+"
+    A = "A", "A"
+    B = "B", "B"
+
+
+class NoCodeReason(models.TextChoices):
+    NONE = "", _("Graded")
+    NOT_FILED = "not_filed", _("Did not file (未填报)")
+    IRREGULAR = "irregular", _("Filing returned or incomplete (填报不规范)")
+    ANOMALOUS = "anomalous", _("Unresolved data anomaly (数据异常)")
+    REMOVED = "removed", _("Removed from the list")
+    INCIDENT = "incident", _("Under an incident report")
+
+
+# What the enterprise should do about each reason.
+REASON_ADVICE = {
+    NoCodeReason.NOT_FILED: _("File this year's dynamic-management table; once your city accepts it, "
+                              "the code is computed within days."),
+    NoCodeReason.IRREGULAR: _("Your filing is not accepted yet, or it reports neither energy nor CO₂ per 10,000 yuan "
+                              "of output. Complete it (output value, energy and CO₂ totals) and resubmit it to your "
+                              "city."),
+    NoCodeReason.ANOMALOUS: _("A value in your filing was flagged as unusual and the city has not confirmed it. "
+                              "Explain the value on your filing page and ask your city bureau to confirm it."),
+    NoCodeReason.REMOVED: _("The unit is no longer on the green-manufacturing list, so it cannot hold a code."),
+    NoCodeReason.INCIDENT: _("A major safety, quality or environmental accident was reported for this unit. "
+                             "No code is issued while the report stands; contact your city bureau."),
+}
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class PeerLevel(models.TextChoices):
+    DIVISION = "division", _("Same industry division")
+    GROUP = "group", _("Same MIIT industry group")
+    COHORT = "cohort", _("Whole cohort")
+    BENCHMARK = "benchmark", _("Baseline and leading values")
+
+
+class CodeStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+SCORED_LEVELS = ("national", "provincial")

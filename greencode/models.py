@@ -1,0 +1,192 @@
+"""Scores, grades and green codes (DESIGN.md "The green code (method v1)")."""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.enums import Level
+from registry.models import Industry, Unit
+
+from .enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
+
+
+class ScoreRun(models.Model):
+    """One computation of one cohort (a year and a level). Readers use the newest finished run."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    method_version = models.CharField(_("method version"), max_length=10, default=METHOD_VERSION)
+    weights = models.JSONField(_("weights"), default=dict)
+    peer_rules = models.JSONField(_("peer rules"), default=dict)
+    benchmarks = models.JSONField(_("baseline and leading values used"), default=list)
+    cut_a_plus = models.DecimalField(_("lowest A+ composite"), max_digits=9, decimal_places=4, null=True, blank=True)
+    cut_a = models.DecimalField(_("lowest A composite"), max_digits=9, decimal_places=4, null=True, blank=True)
+    rank_a_plus = models.PositiveIntegerField(_("last A+ rank"), default=0)
+    rank_a = models.PositiveIntegerField(_("last A rank"), default=0)
+    inputs = models.PositiveIntegerField(_("factories considered"), default=0)
+    graded = models.PositiveIntegerField(_("factories graded"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    timings = models.JSONField(_("timings"), default=dict)
+    trigger = models.CharField(_("trigger"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("score run")
+        verbose_name_plural = _("score runs")
+        indexes = [models.Index(fields=["year", "level", "status", "-finished_at"], name="scorerun_cohort")]
+
+    def __str__(self):
+        return f"{self.year} {self.get_level_display()} #{self.pk}"
+
+
+class Score(models.Model):
+    """One factory in one run: composite, positions and grade, or the reason it has no code."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="green_scores")
+    filing_id = models.BigIntegerField(null=True, blank=True)
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+")
+    industry_group = models.CharField(max_length=20)
+    reason = models.CharField(_("no-code reason"), max_length=20, choices=NoCodeReason.choices, blank=True)
+    composite = models.DecimalField(_("composite"), max_digits=9, decimal_places=4, null=True, blank=True)
+    percentile = models.FloatField(_("overall percentile"), null=True, blank=True)
+    industry_percentile = models.FloatField(_("industry percentile"), null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    industry_rank = models.PositiveIntegerField(_("rank in the industry"), null=True, blank=True)
+    industry_size = models.PositiveIntegerField(_("factories in the industry"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [models.UniqueConstraint(fields=["run", "unit"], name="score_one_per_unit_per_run")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.grade or self.reason}"
+
+    @property
+    def position(self) -> int | None:
+        """x in 前 x %: ⌈100·r ÷ n⌉."""
+        if self.rank is None or not self.run.graded:
+            return None
+        return math.ceil(100 * self.rank / self.run.graded)
+
+    @property
+    def industry_position(self) -> int | None:
+        if self.industry_rank is None or not self.industry_size:
+            return None
+        return math.ceil(100 * self.industry_rank / self.industry_size)
+
+
+class IndicatorScore(models.Model):
+    """One indicator's sub-score of one factory in one run, and the peer group it was scored in."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="indicator_scores", db_index=False)
+    code = models.CharField(_("indicator"), max_length=40)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6)
+    points = models.FloatField(_("sub-score"))
+    peer = models.CharField(_("peer group"), max_length=20, choices=PeerLevel.choices)
+    peers = models.PositiveIntegerField(_("peers"))
+
+    class Meta:
+        verbose_name = _("indicator score")
+        verbose_name_plural = _("indicator scores")
+        indexes = [models.Index(fields=["score"], name="indicatorscore_score"),
+                   models.Index(fields=["run"], name="indicatorscore_run")]
+
+
+class Benchmark(models.Model):
+    """基准值 (0 points) and 引领值 (100 points) for one industry and indicator; used from the next run on."""
+
+    industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(_("indicator"), max_length=40)
+    baseline = models.DecimalField(_("baseline value (基准值)"), max_digits=24, decimal_places=6)
+    leading = models.DecimalField(_("leading value (引领值)"), max_digits=24, decimal_places=6)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    set_at = models.DateTimeField(_("set"), auto_now=True)
+
+    class Meta:
+        ordering = ["industry__code", "code"]
+        verbose_name = _("baseline and leading value")
+        verbose_name_plural = _("baseline and leading values")
+        constraints = [models.UniqueConstraint(fields=["industry", "code"], name="benchmark_unique")]
+
+    def __str__(self):
+        return f"{self.industry_id} {self.code} {self.baseline}→{self.leading}"
+
+
+class GreenCode(models.Model):
+    """A factory's green code for one year, applied for by the enterprise (voluntary)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="green_codes")
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.CharField(_("code number"), max_length=30, unique=True)
+    grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
+    score = models.ForeignKey(Score, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(_("issued"))
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("green code")
+        verbose_name_plural = _("green codes")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="greencode_one_per_unit_per_year")]
+        indexes = [models.Index(fields=["year", "unit"], name="greencode_year_unit",
+                                condition=Q(withdrawn_at__isnull=True))]
+
+    def __str__(self):
+        return self.number
+
+
+class MethodPage(models.Model):
+    """A published version of the method page (the text the province publishes)."""
+
+    version = models.CharField(_("method version"), max_length=10, default=METHOD_VERSION)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("published method")
+        verbose_name_plural = _("published methods")
+
+    def __str__(self):
+        return f"{self.version} {self.published_at:%Y-%m-%d}"
+
+
+class CohortState(models.Model):
+    """The re-score queue of one cohort: coalesces bursts into one running run plus at most one more."""
+
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=20, choices=Level.choices)
+    pending = models.BooleanField(default=False)
+    running = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey(ScoreRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_started_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="Start of the last finished run: filings accepted later wait.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "level"], name="cohortstate_unique")]
+
+    def __str__(self):
+        return f"{self.year} {self.level} pending={self.pending} running={self.running}"

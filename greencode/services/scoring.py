@@ -1,0 +1,356 @@
+"""Method v1: score one cohort (a year and a level) in a handful of set-based SQL statements.
+
+The whole run is one transaction: readers see the previous finished run until this one commits, and a
+failure leaves the previous run as it was (the failed ScoreRun row is kept, marked failed, for operators).
+
+Phases (each one statement or a few, whatever the cohort size):
+1. eligibility — one Score row per factory of the cohort, with its no-code reason or none;
+2. indicators  — one IndicatorScore row per eligible factory and scored indicator: a mid-rank percentile
+   in the better direction within the peer group (division → MIIT group → cohort below 10 peers), or the
+   linear 基准值/引领值 score where the province set them;
+3. composite   — the weighted mean over the indicators that apply, the overall and industry mid-rank
+   percentiles, the rank and the grade;
+4. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from registry.enums import UnitKind, UnitStatus
+from registry.models import Industry, Unit
+from reviews.enums import FilingState, FlagVerdict
+from reviews.indicators import HIGHER_IS_BETTER, indicators_for
+from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
+
+from ..enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
+from ..models import Benchmark, GreenCode, IndicatorScore, Score, ScoreRun
+
+log = logging.getLogger("greenmfg.greencode")
+
+GROUP_WEIGHTS = {"energy": 35, "resources": 25, "clean": 20, "products": 10, "land": 10}
+MIN_PEERS = 10
+A_PLUS_SHARE = 0.05
+A_SHARE = 0.40
+REQUIRED_ANY = ("energy_per_output", "co2_per_output")
+PEER_RULES = {
+    "min_peers": MIN_PEERS,
+    "order": [PeerLevel.DIVISION.value, PeerLevel.GROUP.value, PeerLevel.COHORT.value],
+    "formula": "s = 100 × (strictly worse + ½ × equal incl. itself) ÷ peers",
+    "benchmark": "linear: 0 at or worse than baseline, 100 at or better than leading",
+    "grades": {"A+": "r ≤ ⌈0.05·n⌉", "A": "r ≤ ⌈0.40·n⌉", "B": "otherwise"},
+}
+
+
+class ScoringError(Exception):
+    """The cohort cannot be scored (e.g. its campaign does not exist)."""
+
+
+def scored_indicators() -> list:
+    return indicators_for(UnitKind.FACTORY, scored_only=True)
+
+
+def indicator_weights() -> dict[str, float]:
+    """v1 weights: each group's weight shared equally by its scored indicators."""
+    by_group = defaultdict(list)
+    for ind in scored_indicators():
+        by_group[str(ind.group)].append(ind.code)
+    weights = {}
+    for group, codes in by_group.items():
+        for code in codes:
+            weights[code] = GROUP_WEIGHTS[group] / len(codes)
+    return weights
+
+
+def cut_ranks(n: int) -> tuple[int, int]:
+    """The last rank of A+ and of A for a cohort of n graded factories (rounding up)."""
+    return math.ceil(A_PLUS_SHARE * n), math.ceil(A_SHARE * n)
+
+
+def grade_for_rank(rank: int, n: int) -> str:
+    a_plus, a = cut_ranks(n)
+    if rank <= a_plus:
+        return Grade.A_PLUS
+    if rank <= a:
+        return Grade.A
+    return Grade.B
+
+
+def valid_until(year: int) -> dt.date:
+    """One month after the next year's filing deadline (assumed on the same day next year if not set yet)."""
+    campaigns = {c.year: c.filing_due for c in Campaign.objects.filter(year__in=(year, year + 1))}
+    due = campaigns.get(year + 1)
+    if due is None:
+        this = campaigns.get(year) or dt.date(year, 3, 31)
+        due = _add_months(this, 12)
+    return _add_months(due, 1)
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+def _t(name):
+    return connection.ops.quote_name(name)
+
+
+def _values_cte(name: str, columns: tuple[str, ...], rows: list[tuple]) -> tuple[str, list]:
+    """`name(cols) AS (VALUES (...), ...)` with parameters; portable between SQLite and PostgreSQL."""
+    placeholders = ", ".join("(" + ", ".join(["%s"] * len(columns)) + ")" for _ in rows)
+    params = [v for row in rows for v in row]
+    return f"{name}({', '.join(columns)}) AS (VALUES {placeholders})", params
+
+
+@dataclass
+class RunResult:
+    run: ScoreRun
+
+    def summary(self) -> str:
+        r = self.run
+        c = r.counts.get("grades", {})
+        return (f"{r.year} {r.level}: run #{r.pk} {r.status}, {r.inputs} factories, {r.graded} graded "
+                f"(A+ {c.get('A+', 0)}, A {c.get('A', 0)}, B {c.get('B', 0)}), "
+                f"{sum(r.counts.get('reasons', {}).values())} without a code, "
+                f"{r.timings.get('total', 0):.2f} s")
+
+
+def latest_run(year: int, level: str) -> ScoreRun | None:
+    return (ScoreRun.objects.filter(year=year, level=level, status=RunStatus.FINISHED)
+            .order_by("-finished_at", "-id").first())
+
+
+def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
+    """Score the cohort now. Returns the finished run; raises (after marking the run failed) on failure."""
+    campaign = Campaign.objects.filter(year=year).first()
+    if campaign is None:
+        raise ScoringError(f"no campaign for {year}")
+    weights = indicator_weights()
+    benchmarks = list(Benchmark.objects.filter(code__in=list(weights)).values_list("industry_id", "code", "baseline",
+                                                                                    "leading"))
+    run = ScoreRun.objects.create(
+        year=year, level=level, method_version=METHOD_VERSION, weights=weights, peer_rules=PEER_RULES,
+        benchmarks=[[i, c, str(b), str(lead)] for i, c, b, lead in benchmarks], started_at=timezone.now(),
+        trigger=trigger[:40],
+    )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        with transaction.atomic():
+            _phase(timings, "eligibility", _eligibility, run, campaign, level)
+            _phase(timings, "indicators", _indicators, run, weights, benchmarks)
+            graded = Score.objects.filter(run=run, reason="").count()
+            _phase(timings, "composite", _composite, run, weights, graded)
+            _phase(timings, "summary", _summary, run, graded)
+            _phase(timings, "codes", _follow_codes, run)
+            run.status = RunStatus.FINISHED
+            run.finished_at = timezone.now()
+            timings["total"] = round(time.perf_counter() - t0, 4)
+            run.timings = timings
+            run.save()
+    except Exception as exc:
+        timings["total"] = round(time.perf_counter() - t0, 4)
+        ScoreRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=repr(exc)[:2000],
+                                                  finished_at=timezone.now(), timings=timings)
+        log.exception("green-code run %s (%s %s) failed", run.pk, year, level)
+        raise
+    return RunResult(run)
+
+
+def _phase(timings, name, fn, *args):
+    t = time.perf_counter()
+    fn(*args)
+    timings[name] = round(time.perf_counter() - t, 4)
+
+
+def _eligibility(run: ScoreRun, campaign: Campaign, level: str) -> None:
+    unit, ind, filing = _t(Unit._meta.db_table), _t(Industry._meta.db_table), _t(Filing._meta.db_table)
+    fi, flag = _t(FilingIndicator._meta.db_table), _t(DataFlag._meta.db_table)
+    inc, camp, score = _t(IncidentReport._meta.db_table), _t(Campaign._meta.db_table), _t(Score._meta.db_table)
+    since = dt.date(campaign.year - 1, 1, 1)
+    sql = f"""
+    INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, grade)
+    SELECT %s, u.id, f.id, u.industry_id, i.{_t("group")},
+      CASE
+        WHEN u.status = %s THEN %s
+        WHEN EXISTS (SELECT 1 FROM {inc} ir LEFT JOIN {camp} c2 ON c2.id = ir.campaign_id
+                     WHERE ir.unit_id = u.id AND (c2.year >= %s OR (ir.campaign_id IS NULL AND ir.occurred_on >= %s)))
+          THEN %s
+        WHEN f.id IS NULL THEN %s
+        WHEN f.state <> %s THEN %s
+        WHEN NOT EXISTS (SELECT 1 FROM {fi} x WHERE x.filing_id = f.id AND x.code IN (%s, %s)) THEN %s
+        WHEN EXISTS (SELECT 1 FROM {flag} df WHERE df.filing_id = f.id AND df.verdict <> %s) THEN %s
+        ELSE ''
+      END, ''
+    FROM {unit} u
+    JOIN {ind} i ON i.id = u.industry_id
+    LEFT JOIN {filing} f ON f.unit_id = u.id AND f.campaign_id = %s
+    WHERE u.kind = %s AND u.level = %s
+      AND (f.id IS NOT NULL OR (u.status = %s AND u.year_listed < %s)
+           OR (u.status = %s AND (u.status_date IS NULL OR u.status_date >= %s)))
+    """
+    params = [
+        run.pk, UnitStatus.REMOVED, NoCodeReason.REMOVED,
+        campaign.year, since, NoCodeReason.INCIDENT,
+        NoCodeReason.NOT_FILED,
+        FilingState.ACCEPTED, NoCodeReason.IRREGULAR,
+        *REQUIRED_ANY, NoCodeReason.IRREGULAR,
+        FlagVerdict.CONFIRMED, NoCodeReason.ANOMALOUS,
+        campaign.pk, UnitKind.FACTORY, level,
+        UnitStatus.LISTED, campaign.year,
+        UnitStatus.REMOVED, since,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> None:
+    fi, score, isc = _t(FilingIndicator._meta.db_table), _t(Score._meta.db_table), _t(IndicatorScore._meta.db_table)
+    directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
+    dir_cte, dir_params = _values_cte("dirs", ("code", "dir"), sorted(directions.items()))
+    params = list(dir_params)
+    if benchmarks:
+        bm_cte, bm_params = _values_cte("bm", ("industry_id", "code", "base", "lead"),
+                                        [(i, c, float(b), float(lead)) for i, c, b, lead in benchmarks])
+        params += bm_params
+        bm_join = "LEFT JOIN bm ON bm.industry_id = r.industry_id AND bm.code = r.code"
+        linear = "100.0 * (r.value - bm.base) / (bm.lead - bm.base)"
+        bm_case = (f"WHEN bm.code IS NOT NULL THEN CASE WHEN {linear} < 0 THEN 0.0 "
+                   f"WHEN {linear} > 100 THEN 100.0 ELSE {linear} END")
+        bm_peer = "WHEN bm.code IS NOT NULL THEN %s"
+        bm_peers = "WHEN bm.code IS NOT NULL THEN 1"
+        bm_ctes = ", " + bm_cte
+    else:
+        bm_join = bm_case = bm_peer = bm_peers = bm_ctes = ""
+    sql = f"""
+    WITH {dir_cte}{bm_ctes},
+    v AS (
+      SELECT s.id AS score_id, s.industry_id, s.industry_group AS grp, x.code, x.value,
+             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
+      FROM {score} s
+      JOIN {fi} x ON x.filing_id = s.filing_id
+      JOIN dirs ON dirs.code = x.code
+      WHERE s.run_id = %s AND s.reason = ''
+    ),
+    r AS (
+      SELECT v.*,
+        COUNT(*) OVER (PARTITION BY code, industry_id) AS n_d,
+        RANK() OVER (PARTITION BY code, industry_id ORDER BY better) AS r_d,
+        COUNT(*) OVER (PARTITION BY code, industry_id, better) AS e_d,
+        COUNT(*) OVER (PARTITION BY code, grp) AS n_g,
+        RANK() OVER (PARTITION BY code, grp ORDER BY better) AS r_g,
+        COUNT(*) OVER (PARTITION BY code, grp, better) AS e_g,
+        COUNT(*) OVER (PARTITION BY code) AS n_c,
+        RANK() OVER (PARTITION BY code ORDER BY better) AS r_c,
+        COUNT(*) OVER (PARTITION BY code, better) AS e_c
+      FROM v
+    )
+    INSERT INTO {isc} (run_id, score_id, code, value, points, peer, peers)
+    SELECT %s, r.score_id, r.code, r.value,
+      CAST(CASE {bm_case}
+        WHEN r.n_d >= {MIN_PEERS} THEN 100.0 * (r.r_d - 1 + 0.5 * r.e_d) / r.n_d
+        WHEN r.n_g >= {MIN_PEERS} THEN 100.0 * (r.r_g - 1 + 0.5 * r.e_g) / r.n_g
+        ELSE 100.0 * (r.r_c - 1 + 0.5 * r.e_c) / r.n_c END AS DOUBLE PRECISION),
+      CASE {bm_peer}
+        WHEN r.n_d >= {MIN_PEERS} THEN %s WHEN r.n_g >= {MIN_PEERS} THEN %s ELSE %s END,
+      CASE {bm_peers}
+        WHEN r.n_d >= {MIN_PEERS} THEN r.n_d WHEN r.n_g >= {MIN_PEERS} THEN r.n_g ELSE r.n_c END
+    FROM r {bm_join}
+    """
+    params += [run.pk, run.pk]
+    if benchmarks:
+        params.append(PeerLevel.BENCHMARK)
+    params += [PeerLevel.DIVISION, PeerLevel.GROUP, PeerLevel.COHORT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _composite(run: ScoreRun, weights: dict[str, float], graded: int) -> None:
+    if not graded:
+        return
+    score, isc = _t(Score._meta.db_table), _t(IndicatorScore._meta.db_table)
+    w_cte, params = _values_cte("w", ("code", "weight"), sorted(weights.items()))
+    a_plus, a = cut_ranks(graded)
+    sql = f"""
+    WITH {w_cte},
+    comp AS (
+      SELECT i.score_id, ROUND(CAST(SUM(w.weight * i.points) / SUM(w.weight) AS NUMERIC), 4) AS c
+      FROM {isc} i JOIN w ON w.code = i.code
+      WHERE i.run_id = %s
+      GROUP BY i.score_id
+    ),
+    ranked AS (
+      SELECT comp.score_id, comp.c, s.industry_id,
+        COUNT(*) OVER () AS n,
+        RANK() OVER (ORDER BY comp.c DESC) AS rk,
+        RANK() OVER (ORDER BY comp.c) AS ra,
+        COUNT(*) OVER (PARTITION BY comp.c) AS e,
+        COUNT(*) OVER (PARTITION BY s.industry_id) AS ni,
+        RANK() OVER (PARTITION BY s.industry_id ORDER BY comp.c DESC) AS irk,
+        RANK() OVER (PARTITION BY s.industry_id ORDER BY comp.c) AS ira,
+        COUNT(*) OVER (PARTITION BY s.industry_id, comp.c) AS ie
+      FROM comp JOIN {score} s ON s.id = comp.score_id
+    )
+    UPDATE {score} SET
+      composite = ranked.c,
+      rank = ranked.rk,
+      percentile = CAST(100.0 * (ranked.ra - 1 + 0.5 * ranked.e) / ranked.n AS DOUBLE PRECISION),
+      industry_rank = ranked.irk,
+      industry_size = ranked.ni,
+      industry_percentile = CAST(100.0 * (ranked.ira - 1 + 0.5 * ranked.ie) / ranked.ni AS DOUBLE PRECISION),
+      grade = CASE WHEN ranked.rk <= %s THEN %s WHEN ranked.rk <= %s THEN %s ELSE %s END
+    FROM ranked
+    WHERE {score}.id = ranked.score_id
+    """
+    params += [run.pk, a_plus, Grade.A_PLUS, a, Grade.A, Grade.B]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _summary(run: ScoreRun, graded: int) -> None:
+    scores = Score.objects.filter(run=run)
+    grades = {g: n for g, n in scores.filter(reason="").values_list("grade").annotate(n=Count("id")).order_by()}
+    reasons = {r: n for r, n in scores.exclude(reason="").values_list("reason").annotate(n=Count("id")).order_by()}
+    cuts = {g: c for g, c in scores.filter(reason="").values_list("grade").annotate(c=Min("composite")).order_by()}
+    run.inputs = sum(grades.values()) + sum(reasons.values())
+    run.graded = graded
+    run.rank_a_plus, run.rank_a = cut_ranks(graded)
+    run.cut_a_plus = cuts.get(Grade.A_PLUS)
+    run.cut_a = cuts.get(Grade.A)
+    run.counts = {"grades": {g: grades.get(g, 0) for g in Grade.values}, "reasons": reasons}
+
+
+def _follow_codes(run: ScoreRun) -> None:
+    """Applied codes of the cohort take the new grade; a code whose factory lost its grade is revoked."""
+    codes = GreenCode.objects.filter(year=run.year, unit__level=run.level, withdrawn_at__isnull=True,
+                                     revoked_at__isnull=True)
+    if not codes.exists():
+        return
+    now = timezone.now()
+    by_unit = {s["unit_id"]: s for s in Score.objects.filter(run=run, unit_id__in=codes.values("unit_id"))
+               .values("id", "unit_id", "grade", "reason")}
+    changed = []
+    for code in codes:
+        s = by_unit.get(code.unit_id)
+        if s is None or not s["grade"]:
+            code.revoked_at = now
+            code.revoked_reason = str(NoCodeReason(s["reason"]).label) if s else "not in the cohort"
+        else:
+            code.grade, code.score_id = s["grade"], s["id"]
+        changed.append(code)
+    GreenCode.objects.bulk_update(changed, ["grade", "score", "revoked_at", "revoked_reason"], batch_size=1000)
