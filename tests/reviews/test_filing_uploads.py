@@ -1,0 +1,156 @@
+"""Filing spreadsheets: one enterprise's round trip, and a city's bulk upload. All-or-nothing."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from registry.enums import UnitKind
+from reviews.enums import FilingState
+from reviews.models import Filing
+from tests import factories
+from tests.conftest import login
+from tests.reviews.test_filing import GOOD, make_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    return make_campaign()
+
+
+def _download(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def _as_upload(wb, name="filing.xlsx"):
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def _fill_single(wb, values: dict):
+    ws = wb.active
+    for row in ws.iter_rows(min_row=1):
+        if row[0].value in values:
+            row[3].value = values[row[0].value]
+    return wb
+
+
+def test_filing_xlsx_round_trip_loads_the_draft(client, campaign, gz_unit):
+    enterprise = factories.enterprise_user(gz_unit)
+    login(client, enterprise)
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    headers = [c.value for c in wb.active[3]]
+    assert headers == ["字段代码", "项目", "计量单位", "填报值"]
+    numbers = {k: float(v) for k, v in GOOD.items() if k not in ("product_name", "product_unit")}
+    _fill_single(wb, {**numbers, "product_unit": "件", "name_changed": "否"})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 302
+    filing = Filing.objects.get(unit=gz_unit)
+    assert filing.state == FilingState.DRAFT
+    assert filing.energy_tce == Decimal("200")
+    assert filing.product_unit == "件"
+    assert filing.indicators.filter(code="energy_per_output").get().value == Decimal("20")
+
+
+def test_filing_upload_with_bad_cells_names_each_row_and_saves_nothing(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    _fill_single(wb, {"output_value": 10000, "energy_tce": -3, "co2_t": "很多", "relocated": "也许"})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 200
+    errors = response.context["parsed"].errors
+    assert [e.column for e in errors] == ["综合能源消费量", "碳排放总量", "发生搬迁"]
+    assert all(e.row > 3 for e in errors)
+    assert not Filing.objects.exists()
+
+
+def test_filing_upload_physical_error_saves_nothing(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    _fill_single(wb, {"output_value": 10000, "energy_tce": 100, "renewable_energy_tce": 150})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 200
+    assert [e.column for e in response.context["parsed"].errors] == ["可再生能源使用量"]
+    assert not Filing.objects.exists()
+
+
+def test_filing_upload_rejects_files_that_are_not_filings(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]),
+                           {"file": SimpleUploadedFile("x.xlsx", b"PK not really")})
+    assert response.context["parsed"].file_error
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]),
+                           {"file": SimpleUploadedFile("x.pdf", b"%PDF")})
+    assert ".xlsx" in response.context["parsed"].file_error
+    assert not Filing.objects.exists()
+
+
+def _bulk_rows(wb, sheet, rows: dict):
+    """Fill the template's pre-listed rows: {credit code: {field: value}}."""
+    ws = wb[sheet]
+    keys = [c.value for c in ws[2]]
+    for row in ws.iter_rows(min_row=3):
+        code = row[0].value
+        for field, value in rows.get(code, {}).items():
+            row[keys.index(field)].value = value
+    return wb
+
+
+def test_city_bulk_upload_all_good_saves_and_submits_every_filing(client, campaign, gz_reviewer):
+    units = factories.UnitFactory.create_batch(3)
+    park = factories.UnitFactory(kind=UnitKind.PARK, industry=None)
+    factories.UnitFactory(city=factories.city("深圳市"))  # not Guangzhou's: absent from the template
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    listed = [r[0].value for r in wb["绿色工厂"].iter_rows(min_row=3)]
+    assert sorted(listed) == sorted(u.credit_code for u in units)
+    numbers = {k: float(v) for k, v in GOOD.items() if k not in ("product_name", "product_unit")}
+    _bulk_rows(wb, "绿色工厂", {u.credit_code: {**numbers, "product_unit": "件"} for u in units})
+    _bulk_rows(wb, "绿色工业园区", {park.credit_code: {
+        "months_reported": 12, "value_added": 50000, "energy_tce": 9000, "co2_t": 20000,
+        "water_withdrawn_m3": 100000, "park_enterprises": 100, "park_green_factories": 12}})
+    response = client.post(reverse("reviews:city_upload", args=[2024]), {"file": _as_upload(wb), "submit": "on"})
+    assert response.status_code == 302
+    assert Filing.objects.filter(state=FilingState.SUBMITTED).count() == 4
+
+
+def test_city_bulk_upload_one_bad_row_saves_nothing_and_names_it(client, campaign, gz_reviewer):
+    units = factories.UnitFactory.create_batch(3)
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    numbers = {k: float(v) for k, v in GOOD.items() if k not in ("product_name", "product_unit")}
+    rows = {u.credit_code: {**numbers, "product_unit": "件"} for u in units}
+    rows[units[1].credit_code]["solid_waste_utilised_t"] = 99  # more than the 40 t generated
+    _bulk_rows(wb, "绿色工厂", rows)
+    response = client.post(reverse("reviews:city_upload", args=[2024]), {"file": _as_upload(wb)})
+    assert response.status_code == 200
+    errors = response.context["parsed"].errors
+    assert [(e.column) for e in errors] == ["绿色工厂 · 一般工业固体废物综合利用量"]
+    assert not Filing.objects.exists()
+
+
+def test_city_bulk_upload_cannot_file_for_another_city(client, campaign, gz_reviewer):
+    sz = factories.UnitFactory(city=factories.city("深圳市"))
+    factories.UnitFactory()
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    ws = wb["绿色工厂"]
+    ws.append([sz.credit_code, sz.name, 12, 10000])
+    response = client.post(reverse("reviews:city_upload", args=[2024]), {"file": _as_upload(wb)})
+    assert response.status_code == 200
+    assert [e.column for e in response.context["parsed"].errors] == ["绿色工厂 · 统一社会信用代码"]
+    assert not Filing.objects.exists()
+
+
+def test_city_bulk_upload_is_for_staff_only(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    assert client.get(reverse("reviews:city_upload", args=[2024])).status_code == 403
+    assert client.get(reverse("reviews:city_upload_template", args=[2024])).status_code == 403
