@@ -69,7 +69,9 @@ def parse_cell(name: str, raw) -> tuple[object, str | None]:
     if isinstance(raw, float):
         raw = repr(raw)
     try:
-        return model_field.formfield().clean(raw), None
+        value = model_field.formfield().clean(raw)
+        model_field.run_validators(value)
+        return value, None
     except ValidationError as exc:
         return None, " ".join(str(m) for m in exc.messages)
 

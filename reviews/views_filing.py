@@ -67,7 +67,7 @@ def filing_edit(request, year: int, unit_pk: int):
         action = request.POST.get("action", "save")
         explanations = {int(k.removeprefix("explain-")): v for k, v in request.POST.items()
                         if k.startswith("explain-") and k.removeprefix("explain-").isdigit()}
-        saved = False
+        saved, existed = False, filing.pk is not None
         try:
             with transaction.atomic():
                 if not filing.pk:
@@ -96,8 +96,10 @@ def filing_edit(request, year: int, unit_pk: int):
             messages.error(request, str(exc))
         except service.FilingError as exc:
             messages.error(request, str(exc))
-        if filing.pk:
+        if existed or saved:
             filing.refresh_from_db()
+        else:  # the row created for this attempt was rolled back with it
+            filing = Filing(campaign=campaign, unit=unit)
     elif request.method == "POST":
         messages.error(request, _("Some values could not be saved; see the fields marked in red."))
     return render(request, "reviews/filing_edit.html", {
@@ -145,9 +147,10 @@ def filing_upload(request, year: int, unit_pk: int):
         upload = form.cleaned_data["file"]
         parsed = uploads.parse_single(upload, filename=upload.name, kind=unit.kind)
         if not parsed.file_error and not parsed.errors:
-            filing = service.filing_for(campaign, unit)
             try:
-                service.save_filing(filing, parsed.data, actor=request.user)
+                with transaction.atomic():
+                    filing = service.filing_for(campaign, unit)
+                    service.save_filing(filing, parsed.data, actor=request.user)
             except service.FilingInvalid as exc:
                 parsed.errors = [uploads.RowError(0, uploads.label_zh(p.field), str(p.message)) for p in exc.problems]
             except service.FilingError as exc:
