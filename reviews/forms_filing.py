@@ -89,6 +89,7 @@ class FilingForm(forms.ModelForm):
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs.update({"inputmode": "decimal", "step": "any"})
                 field.help_text = ""
+        self.fields["changes_note"].widget.attrs["rows"] = 3
         if "product_output" in self.fields:
             self.fields["product_output"].help_text = _("In the unit named above.")
         if "publishes_report" in self.fields:
