@@ -173,15 +173,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 # Each role's home page (a URL name). Higher apps point these at their dashboards.
 ROLE_HOME_URLS = {
-    "province": "registry:province_home",
-    "city": "registry:city_home",
-    "enterprise": "registry:enterprise_home",
+    "province": "reviews:province_dashboard",
+    "city": "reviews:city_dashboard",
+    "enterprise": "reviews:enterprise_home",
 }
 
 # Demo data: the seed_demo command runs each of these in order. Apps add their own without importing
 # one another, so the dependency direction greencode -> reviews -> registry holds.
 DEMO_SEEDERS = [
     "registry.demo.seed",
+    "reviews.demo.seed",
 ]
 
 # Celery. With no broker configured, tasks run in-process through the very same code path.
@@ -194,7 +195,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Deadline reminders (before and after each campaign deadline); idempotent, so a re-run sends nothing twice.
+    "reviews-send-reminders": {"task": "reviews.send_reminders", "schedule": 6 * 3600.0},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from .models import (
+    AdjustmentProposal,
+    Campaign,
+    CityPackage,
+    DataFlag,
+    Filing,
+    IncidentReport,
+    IndicatorCheck,
+    MiitDecision,
+    OnSiteAssessment,
+    ReminderLog,
+    Transition,
+)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Workflow records change only through the review services (which write the audit trail)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Filing)
+class FilingAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "campaign", "state", "submitted_at", "accepted_at")
+    list_filter = ("campaign", "state", "unit__city")
+    search_fields = ("unit__name", "unit__credit_code")
+    list_select_related = ("unit", "campaign")
+
+
+@admin.register(AdjustmentProposal)
+class AdjustmentProposalAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "campaign", "outcome", "state", "is_late", "is_default", "submitted_at")
+    list_filter = ("campaign", "state", "outcome", "is_late", "unit__city")
+    search_fields = ("unit__name", "unit__credit_code")
+    list_select_related = ("unit", "campaign")
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyAdmin):
+    list_display = ("at", "content_type", "object_id", "action", "from_state", "to_state", "actor")
+    list_filter = ("content_type", "action")
+    list_select_related = ("content_type", "actor")
+
+
+for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog):
+    admin.site.register(model, ReadOnlyAdmin)

@@ -1,0 +1,366 @@
+"""Demo data for the yearly review: a 2023 campaign with every demo unit's filing accepted, and a 2024 campaign
+with filings, checks, assessments, proposals, packages and MIIT decisions in every state, and one incident.
+
+Mass rows are bulk-created (seed_demo stays fast); the few items that change the registry or send signals go
+through the real services, so the unit's history and the audit trail read as they would in real use.
+Deterministic, and idempotent: once the 2024 campaign has filings, a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zoneinfo
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+
+from registry.demo import CITY_ACCOUNTS, DEMO_PREFIX, LOAD_PREFIX, demo_unit
+from registry.enums import Level, MembershipScope, UnitKind, UnitStatus
+from registry.models import City, Membership, Unit, User
+
+from .enums import (
+    AssessmentConclusion,
+    CheckVerdict,
+    FilingState,
+    FlagKind,
+    FlagVerdict,
+    IncidentKind,
+    MiitOutcome,
+    Outcome,
+    ProposalState,
+    RemoveReason,
+)
+from .indicators import compute_all, key_indicators
+from .models import (
+    AdjustmentProposal,
+    Campaign,
+    CityPackage,
+    DataFlag,
+    Filing,
+    FilingIndicator,
+    IndicatorCheck,
+    OnSiteAssessment,
+    Transition,
+)
+from .services import incidents as incident_services
+from .services import province as province_services
+from .synthetic import next_year, totals_for
+
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+DEADLINES = {
+    2023: (dt.date(2023, 1, 15), dt.date(2023, 3, 10), dt.date(2023, 3, 31), dt.date(2023, 4, 15)),
+    2024: (dt.date(2024, 1, 15), dt.date(2024, 3, 10), dt.date(2024, 3, 31), dt.date(2024, 4, 15)),
+}
+# The three cities with demo reviewer accounts get hand-made states; the others follow a simple pattern.
+GZ, SZ, FS = "广州市", "深圳市", "佛山市"
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
+
+
+def _campaign(year: int) -> Campaign:
+    opens, due, city_due, province_due = DEADLINES[year]
+    campaign, _created = Campaign.objects.get_or_create(year=year, defaults={
+        "title": f"广东省{year}年度绿色制造名单动态管理", "filing_opens": opens, "filing_due": due,
+        "city_review_due": city_due, "province_report_due": province_due,
+    })
+    return campaign
+
+
+def _reviewers(cities: dict[str, City]) -> dict[int, User]:
+    """The demo reviewer of each city; cities without a demo account get one that cannot log in."""
+    reviewers = {}
+    named = {city_name: username for username, _full, city_name in CITY_ACCOUNTS}
+    for city in cities.values():
+        username = named.get(city.name, f"reviewer_{city.code}")
+        user, created = User.objects.get_or_create(username=username, defaults={"full_name": f"{city.name}工信局审核员（演示）"})
+        if created:
+            user.set_unusable_password()
+            user.save()
+            Membership.objects.get_or_create(user=user, scope=MembershipScope.CITY, city=city)
+        reviewers[city.pk] = user
+    return reviewers
+
+
+class Builder:
+    """Collects rows for bulk creation, with the audit trail that the services would have written."""
+
+    def __init__(self):
+        self.filing_ct = ContentType.objects.get_for_model(Filing)
+        self.proposal_ct = ContentType.objects.get_for_model(AdjustmentProposal)
+        self.transitions: list[Transition] = []
+
+    def log(self, ct, pk, action, actor, when, from_state="", to_state="", comment=""):
+        self.transitions.append(Transition(content_type=ct, object_id=pk, action=action, actor=actor, at=when,
+                                           from_state=from_state, to_state=to_state, comment=comment))
+
+    def flush(self):
+        Transition.objects.bulk_create(self.transitions, batch_size=2000)
+        self.transitions = []
+
+
+def _filings(campaign: Campaign, plan: list[tuple[Unit, str, dict, User | None]]) -> list[Filing]:
+    """Bulk-create filings (state and totals given) and their derived indicators."""
+    rows = []
+    for unit, state, totals, enterprise in plan:
+        filing = Filing(campaign=campaign, unit=unit, state=state, updated_by=enterprise, **totals)
+        if state != FilingState.DRAFT:
+            filing.submitted_at = at(campaign.filing_due - dt.timedelta(days=10 + unit.pk % 30))
+        rows.append(filing)
+    created = Filing.objects.bulk_create(rows, batch_size=1000)
+    if any(f.pk is None for f in created):
+        by_unit = dict(Filing.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
+        for f in created:
+            f.pk = by_unit[f.unit_id]
+    # Tens of thousands of three-column rows: a plain executemany is several times faster than bulk_create.
+    rows = [(filing.pk, code, value) for filing in created
+            for code, value in compute_all(filing.unit.kind, filing.totals()).items()]
+    table = connection.ops.quote_name(FilingIndicator._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} (filing_id, code, value) VALUES (%s, %s, %s)", rows)  # noqa: S608
+    return created
+
+
+def _checks(filing: Filing, reviewer: User, non_compliant: str | None = None) -> list[IndicatorCheck]:
+    checks = []
+    for indicator in key_indicators(filing.unit.kind):
+        bad = indicator.code == non_compliant
+        checks.append(IndicatorCheck(
+            filing=filing, code=indicator.code, checked_by=reviewer,
+            verdict=CheckVerdict.NON_COMPLIANT if bad else CheckVerdict.COMPLIANT,
+            note="高于行业基准值，需现场核实（演示）" if bad else "",
+        ))
+    return checks
+
+
+def seed_2023(campaign: Campaign, units: list[Unit], rng: random.Random, reviewers, b: Builder) -> dict[int, dict]:
+    totals = {u.pk: totals_for(u.kind, rng, u.industry.code if u.industry_id else None) for u in units}
+    filings = _filings(campaign, [(u, FilingState.ACCEPTED, totals[u.pk], None) for u in units])
+    accepted_at = at(campaign.city_review_due - dt.timedelta(days=5))
+    Filing.objects.filter(pk__in=[f.pk for f in filings]).update(accepted_at=accepted_at)
+    for f in filings:
+        reviewer = reviewers[f.unit.city_id]
+        b.log(b.filing_ct, f.pk, "submit", None, f.submitted_at, FilingState.DRAFT, FilingState.SUBMITTED)
+        b.log(b.filing_ct, f.pk, "accept", reviewer, accepted_at, FilingState.SUBMITTED, FilingState.ACCEPTED)
+    return totals
+
+
+def seed_2023_removals(campaign: Campaign, province: User, reviewers, b: Builder) -> int:
+    """The units the registry lists as removed in 2023: their approved proposals and MIIT's confirmations."""
+    removed = list(Unit.objects.filter(status=UnitStatus.REMOVED, name__startswith=DEMO_PREFIX).order_by("pk"))
+    submitted, decided = at(campaign.city_review_due - dt.timedelta(days=2)), at(campaign.province_report_due, 15)
+    proposals = AdjustmentProposal.objects.bulk_create([
+        AdjustmentProposal(campaign=campaign, unit=u, outcome=Outcome.REMOVE, remove_reason=RemoveReason.FAILED_INDICATORS,
+                           reason=u.status_reason, state=ProposalState.APPROVED, submitted_at=submitted,
+                           decided_by=province, decided_at=decided, decision_comment="同意",
+                           created_by=reviewers[u.city_id])
+        for u in removed
+    ])
+    for p in proposals:
+        b.log(b.proposal_ct, p.pk, "propose", p.created_by, submitted - dt.timedelta(days=5), to_state=ProposalState.DRAFT)
+        b.log(b.proposal_ct, p.pk, "submit", p.created_by, submitted, ProposalState.DRAFT, ProposalState.SUBMITTED)
+        b.log(b.proposal_ct, p.pk, "approve", province, decided, ProposalState.SUBMITTED, ProposalState.APPROVED, "同意")
+    b.flush()
+    for p in proposals:
+        province_services.record_miit_decision(p, outcome=MiitOutcome.CONFIRMED, decided_on=dt.date(2023, 6, 15),
+                                               actor=province, document="工信厅节函〔2023〕156号（演示）")
+    return len(proposals)
+
+
+def _state_for(unit: Unit, index: int, city_name: str) -> str | None:
+    """The 2024 filing state of the `index`-th demo unit of its city (None: no filing at all)."""
+    if city_name == GZ:  # the demo reviewer's own city: plenty to review
+        cycle = [FilingState.ACCEPTED, FilingState.SUBMITTED, FilingState.ACCEPTED, FilingState.SUBMITTED,
+                 FilingState.ACCEPTED, None, FilingState.RETURNED, FilingState.ACCEPTED, FilingState.DRAFT,
+                 FilingState.ACCEPTED]
+    else:
+        cycle = [FilingState.ACCEPTED] * 7 + [FilingState.SUBMITTED, None, FilingState.DRAFT]
+    return cycle[index % len(cycle)]
+
+
+@transaction.atomic
+def seed(*, stdout, factories: int = 0, **_options) -> None:
+    if Filing.objects.filter(campaign__year=2024).exists():
+        stdout.write("reviews: 2024 campaign already present")
+        return
+    rng = random.Random(2024)
+    cities = {c.name: c for c in City.objects.all()}
+    reviewers = _reviewers(cities)
+    province = User.objects.get(username="province")
+    units = list(Unit.objects.filter(status=UnitStatus.LISTED, name__startswith=DEMO_PREFIX)
+                 .exclude(name__startswith=LOAD_PREFIX).select_related("industry", "city").order_by("pk"))
+    b = Builder()
+    c2023, c2024 = _campaign(2023), _campaign(2024)
+    totals_2023 = seed_2023(c2023, units, rng, reviewers, b)
+    seed_2023_removals(c2023, province, reviewers, b)
+
+    # Interesting states for the demo enterprise accounts.
+    special = {
+        demo_unit(GZ, UnitKind.FACTORY, 0).pk: FilingState.RETURNED,
+        demo_unit(GZ, UnitKind.FACTORY, 1).pk: FilingState.DRAFT,
+        demo_unit(SZ, UnitKind.FACTORY, 0).pk: FilingState.ACCEPTED,
+        demo_unit(FS, UnitKind.FACTORY, 0).pk: FilingState.SUBMITTED,
+        demo_unit(FS, UnitKind.PARK, 0).pk: None,
+        demo_unit(GZ, UnitKind.SUPPLY_CHAIN, 0).pk: FilingState.SUBMITTED,
+    }
+    enterprises = dict(Membership.objects.filter(scope=MembershipScope.UNIT).values_list("unit_id", "user_id"))
+    enterprise_users = {u.pk: u for u in User.objects.filter(pk__in=enterprises.values())}
+    per_city: dict[int, int] = {}
+    plan = []
+    for unit in units:
+        index = per_city.get(unit.city_id, 0)
+        per_city[unit.city_id] = index + 1
+        state = special[unit.pk] if unit.pk in special else _state_for(unit, index, unit.city.name)
+        if state is None:
+            continue
+        plan.append((unit, state, next_year(totals_2023[unit.pk], rng), enterprise_users.get(enterprises.get(unit.pk))))
+    filings = _filings(c2024, plan)
+    by_city: dict[str, list[Filing]] = {}
+    for f in filings:
+        by_city.setdefault(f.unit.city.name, []).append(f)
+
+    # A provincial-level factory of Shenzhen fails its indicators; the province approves its removal.
+    doomed = next(f.unit_id for f in filings if f.state == FilingState.ACCEPTED and f.unit.city.name == SZ
+                  and f.unit.level == Level.PROVINCIAL and f.unit.kind == UnitKind.FACTORY)
+    checks, flags, assessments = [], [], []
+    accepted_ids = []
+    for f in filings:
+        reviewer = reviewers[f.unit.city_id]
+        enterprise = f.updated_by
+        if f.state != FilingState.DRAFT:
+            b.log(b.filing_ct, f.pk, "submit", enterprise, f.submitted_at, FilingState.DRAFT, FilingState.SUBMITTED)
+        if f.state == FilingState.RETURNED:
+            f.return_reason = "单位产值取水量较上年变化过大，请核实并补充说明（演示）"
+            b.log(b.filing_ct, f.pk, "return", reviewer, f.submitted_at + dt.timedelta(days=3), FilingState.SUBMITTED,
+                  FilingState.RETURNED, f.return_reason)
+        elif f.state == FilingState.ACCEPTED:
+            accepted_ids.append(f.pk)
+            codes = [i.code for i in key_indicators(f.unit.kind)]
+            bad = codes[0] if f.pk % 11 == 0 or f.unit_id == doomed else None
+            checks.extend(_checks(f, reviewer, bad))
+            b.log(b.filing_ct, f.pk, "check", reviewer, f.submitted_at + dt.timedelta(days=5), f.state, f.state)
+            if bad:
+                planned = c2024.city_review_due - dt.timedelta(days=20)
+                assessments.append(OnSiteAssessment(
+                    filing=f, planned_date=planned, team="市工信局、广东省节能中心专家组（演示）",
+                    findings="现场核查能源计量器具和台账，单位产值能耗高于行业基准值（演示）",
+                    conclusion=AssessmentConclusion.RECTIFY if f.pk % 2 and f.unit_id != doomed else AssessmentConclusion.FAILS,
+                    completed_on=planned + dt.timedelta(days=2), created_by=reviewer))
+                b.log(b.filing_ct, f.pk, "assessment_completed", reviewer, at(planned + dt.timedelta(days=2)), f.state, f.state)
+            b.log(b.filing_ct, f.pk, "accept", reviewer, f.submitted_at + dt.timedelta(days=6), FilingState.SUBMITTED,
+                  FilingState.ACCEPTED)
+        elif f.state == FilingState.SUBMITTED and f.unit.kind == UnitKind.FACTORY:
+            first = next(iter(key_indicators(f.unit.kind)))
+            value = FilingIndicator.objects.filter(filing=f, code=first.code).values_list("value", flat=True).first()
+            if value is not None and f.pk % 3 == 0:
+                flags.append(DataFlag(filing=f, code=first.code, kind=FlagKind.YEAR_ON_YEAR, value=value,
+                                      reference=value / 2, score=100,
+                                      explanation="2023年新增生产线投产，能耗总量上升（演示）", verdict=FlagVerdict.PENDING))
+            if f.pk % 4 == 0:  # the review has started: an assessment is planned, not yet done
+                checks.extend(_checks(f, reviewer, first.code))
+                assessments.append(OnSiteAssessment(
+                    filing=f, planned_date=c2024.city_review_due - dt.timedelta(days=3), team="市工信局（演示）",
+                    conclusion=AssessmentConclusion.PENDING, created_by=reviewer))
+    for f in filings:
+        if f.state == FilingState.RETURNED:
+            Filing.objects.filter(pk=f.pk).update(return_reason=f.return_reason)
+    Filing.objects.filter(pk__in=accepted_ids).update(accepted_at=at(c2024.city_review_due - dt.timedelta(days=12)))
+    IndicatorCheck.objects.bulk_create(checks, batch_size=5000)
+    DataFlag.objects.bulk_create(flags)
+    OnSiteAssessment.objects.bulk_create(assessments)
+
+    # Proposals: every accepted filing gets one; not-filed units get the default removal.
+    proposals = []
+    nc_filings = {a.filing_id: a for a in assessments if a.conclusion}
+    filed_units = {f.unit_id for f in filings if f.state in (FilingState.SUBMITTED, FilingState.ACCEPTED)}
+    for f in filings:
+        if f.state != FilingState.ACCEPTED:
+            continue
+        reviewer = reviewers[f.unit.city_id]
+        kwargs = {"outcome": Outcome.KEEP}
+        if f.pk in nc_filings:
+            if nc_filings[f.pk].conclusion == AssessmentConclusion.RECTIFY:
+                kwargs = {"outcome": Outcome.RECTIFY, "rectify_due": dt.date(2024, 9, 30),
+                          "reason": "单位产值能耗高于基准值，限期整改（演示）"}
+            else:
+                kwargs = {"outcome": Outcome.REMOVE, "remove_reason": RemoveReason.FAILED_INDICATORS,
+                          "reason": "现场评估确认关键指标不达标（演示）"}
+        proposals.append(AdjustmentProposal(campaign=c2024, unit=f.unit, created_by=reviewer, **kwargs))
+    for unit in units:
+        if unit.pk not in filed_units and unit.city.name != GZ:
+            proposals.append(AdjustmentProposal(
+                campaign=c2024, unit=unit, outcome=Outcome.REMOVE, remove_reason=RemoveReason.NOT_FILED,
+                reason=f"截至地市审核截止日期（{c2024.city_review_due}）未提交动态管理表。", is_default=True))
+    # Two renames reported in the filings.
+    renames = [p for p in proposals if p.outcome == Outcome.KEEP and p.unit.city.name == SZ][1:3]
+    for p in renames:
+        p.outcome, p.new_name, p.reason = Outcome.RENAME, p.unit.name.replace("有限公司", "股份有限公司"), "企业完成股份制改造，名称变更（演示）"
+
+    packages = {}
+    for city in cities.values():
+        city_proposals = [p for p in proposals if p.unit.city_id == city.pk]
+        if city.name == GZ or not city_proposals:
+            continue  # Guangzhou is still working: its proposals stay drafts
+        late = city.name == FS
+        submitted = at(dt.date(2024, 4, 2) if late else dt.date(2024, 3, 28 - city.seed_order % 5), 16)
+        packages[city.pk] = CityPackage(campaign=c2024, city=city, submitted_at=submitted,
+                                        submitted_by=reviewers[city.pk], is_late=late,
+                                        note="逾期报送：部分企业补报材料（演示）" if late else "")
+    CityPackage.objects.bulk_create(packages.values())
+    package_ct = ContentType.objects.get_for_model(CityPackage)
+    for package in packages.values():
+        b.log(package_ct, package.pk, "submit", package.submitted_by, package.submitted_at,
+              to_state="late" if package.is_late else "on_time")
+    decided_at = at(dt.date(2024, 4, 12), 15)
+    for i, p in enumerate(proposals):
+        package = packages.get(p.unit.city_id)
+        if package is None:
+            continue
+        p.package, p.submitted_at, p.is_late, p.state = package, package.submitted_at, package.is_late, ProposalState.SUBMITTED
+        if p.unit.city.name == FS:
+            if i % 3 == 0:
+                p.state, p.decided_by, p.decided_at, p.decision_comment = (
+                    ProposalState.RETURNED, province, decided_at, "请补充现场评估报告（演示）")
+        elif p.unit.city.name != SZ or i % 2 == 0:
+            p.state, p.decided_by, p.decided_at, p.decision_comment = ProposalState.APPROVED, province, decided_at, "同意"
+    national_removal = next(p for p in proposals if p.outcome == Outcome.REMOVE and p.unit.city.name == SZ
+                            and p.unit.level == Level.NATIONAL)
+    removal = next(p for p in proposals if p.unit_id == doomed)  # approved; awaits MIIT
+    for p in [*renames, removal, national_removal]:
+        if p.package is not None:
+            p.state, p.decided_by, p.decided_at, p.decision_comment = ProposalState.APPROVED, province, decided_at, "同意"
+    AdjustmentProposal.objects.bulk_create(proposals, batch_size=1000)
+    if any(p.pk is None for p in proposals):
+        ids = dict(AdjustmentProposal.objects.filter(campaign=c2024).values_list("unit_id", "pk"))
+        for p in proposals:
+            p.pk = ids[p.unit_id]
+    for p in proposals:
+        b.log(b.proposal_ct, p.pk, "open_default" if p.is_default else "propose", p.created_by,
+              at(c2024.city_review_due - dt.timedelta(days=8)), to_state=ProposalState.DRAFT, comment=p.reason)
+        if p.submitted_at:
+            b.log(b.proposal_ct, p.pk, "submit", p.package.submitted_by, p.submitted_at, ProposalState.DRAFT,
+                  ProposalState.SUBMITTED)
+        if p.decided_at:
+            b.log(b.proposal_ct, p.pk, "approve" if p.state == ProposalState.APPROVED else "return", province,
+                  p.decided_at, ProposalState.SUBMITTED, p.state, p.decision_comment)
+    b.flush()
+
+    # MIIT's decisions through the real service: the registry changes, with history.
+    # Renames confirmed (the registry changes, with history); a removal MIIT did not confirm; the provincial
+    # removal still awaits MIIT. (The demo registry must keep 附件2's counts and its 12 removed units exactly.)
+    for p, outcome in [*((r, MiitOutcome.CONFIRMED) for r in renames), (national_removal, MiitOutcome.NOT_CONFIRMED)]:
+        province_services.record_miit_decision(p, outcome=outcome, decided_on=dt.date(2024, 6, 20), actor=province,
+                                               document="工信厅节函〔2024〕189号（演示）")
+
+    # One incident, reported by Guangzhou's bureau.
+    gz_units = [f.unit for f in by_city.get(GZ, []) if f.state == FilingState.ACCEPTED and f.unit.pk not in special]
+    if gz_units:
+        incident_services.report_incident(gz_units[-1], kind=IncidentKind.ENVIRONMENT, occurred_on=dt.date(2024, 2, 18),
+                                          description="废水处理设施故障导致超标排放，被生态环境部门立案查处（演示）",
+                                          actor=reviewers[cities[GZ].pk], campaign=c2024)
+    counts = {state: sum(1 for f in filings if f.state == state) for state in FilingState.values}
+    stdout.write(f"reviews: 2023 campaign with {len(units)} accepted filings; 2024 campaign with "
+                 f"{len(filings)} filings {counts}, {len(proposals)} proposals, {len(packages)} city packages")
+

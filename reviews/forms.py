@@ -1,0 +1,278 @@
+"""Forms of the review workflow. They validate input and name the field of every error; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import CheckVerdict, FlagVerdict, IncidentKind, MiitOutcome, Outcome, ProposalState, RemoveReason
+from .indicators import key_indicators
+from .models import AdjustmentProposal, Campaign, IncidentReport, MiitDecision, OnSiteAssessment
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class CampaignForm(forms.ModelForm):
+    ORDER = (
+        ("filing_opens", "filing_due", _("The filing deadline cannot come before filing opens.")),
+        ("filing_due", "city_review_due", _("The city review deadline cannot come before the filing deadline.")),
+        ("city_review_due", "province_report_due",
+         _("The province's report deadline cannot come before the city review deadline.")),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due"]
+        widgets = {name: DateInput() for name in ("filing_opens", "filing_due", "city_review_due", "province_report_due")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        for earlier, later, message in self.ORDER:
+            if data.get(earlier) and data.get(later) and data[later] < data[earlier]:
+                self.add_error(later, message)
+        return data
+
+    def _get_validation_exclusions(self):
+        # The order is checked field by field in clean(); the model's constraint repeats it for the database.
+        return super()._get_validation_exclusions() | {"filing_opens", "filing_due", "city_review_due",
+                                                        "province_report_due"}
+
+
+class IndicatorChecksForm(forms.Form):
+    """One verdict and note per key indicator of the filing's unit."""
+
+    def __init__(self, *args, filing, values: dict, checks: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for indicator in key_indicators(filing.unit.kind):
+            check = checks.get(indicator.code)
+            verdict = forms.ChoiceField(
+                label=indicator.label, choices=CheckVerdict.choices, widget=forms.RadioSelect,
+                initial=check.verdict if check else None,
+                error_messages={"required": _("Choose compliant or non-compliant.")},
+            )
+            note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                                   initial=check.note if check else "",
+                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+            self.fields[f"verdict_{indicator.code}"] = verdict
+            self.fields[f"note_{indicator.code}"] = note
+            self.rows.append((indicator, values.get(indicator.code), check))
+
+    def bound_rows(self):
+        for indicator, value, check in self.rows:
+            yield indicator, value, check, self[f"verdict_{indicator.code}"], self[f"note_{indicator.code}"]
+
+    def clean(self):
+        data = super().clean()
+        for indicator, _value, _check in self.rows:
+            if data.get(f"verdict_{indicator.code}") == CheckVerdict.NON_COMPLIANT and not data.get(f"note_{indicator.code}", "").strip():
+                self.add_error(f"note_{indicator.code}", _("Say why this indicator is non-compliant."))
+        return data
+
+    def verdicts(self) -> dict[str, tuple[str, str]]:
+        return {i.code: (self.cleaned_data[f"verdict_{i.code}"], self.cleaned_data[f"note_{i.code}"]) for i, _v, _c in self.rows}
+
+
+class FlagVerdictsForm(forms.Form):
+    def __init__(self, *args, flags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flags = list(flags)
+        choices = [(FlagVerdict.CONFIRMED, FlagVerdict.CONFIRMED.label), (FlagVerdict.REJECTED, FlagVerdict.REJECTED.label)]
+        for flag in self.flags:
+            self.fields[f"verdict_{flag.pk}"] = forms.ChoiceField(
+                label=flag.code, choices=choices, widget=forms.RadioSelect,
+                initial=flag.verdict if flag.verdict != FlagVerdict.PENDING else None,
+                error_messages={"required": _("Confirm or reject this flag.")},
+            )
+            self.fields[f"note_{flag.pk}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=2000, initial=flag.verdict_note,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+
+    def bound_rows(self):
+        for flag in self.flags:
+            yield flag, self[f"verdict_{flag.pk}"], self[f"note_{flag.pk}"]
+
+    def clean(self):
+        data = super().clean()
+        for flag in self.flags:
+            if data.get(f"verdict_{flag.pk}") == FlagVerdict.REJECTED and not data.get(f"note_{flag.pk}", "").strip():
+                self.add_error(f"note_{flag.pk}", _("Say why the explanation is not accepted."))
+        return data
+
+    def verdicts(self) -> dict[int, tuple[str, str]]:
+        return {f.pk: (self.cleaned_data[f"verdict_{f.pk}"], self.cleaned_data[f"note_{f.pk}"]) for f in self.flags}
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = OnSiteAssessment
+        fields = ["planned_date", "team", "findings", "conclusion", "completed_on"]
+        widgets = {"planned_date": DateInput(), "completed_on": DateInput(),
+                   "findings": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"team": _("Names and organisations of the assessors."),
+                      "completed_on": _("Fill in with the conclusion once the assessment is done.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["conclusion"].required = False
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        conclusion, completed = data.get("conclusion"), data.get("completed_on")
+        if completed and not conclusion:
+            self.add_error("conclusion", _("Give the conclusion of the completed assessment."))
+        if conclusion and not completed:
+            self.add_error("completed_on", _("Give the date the assessment was completed."))
+        if completed and completed > timezone.localdate():
+            self.add_error("completed_on", _("The completion date cannot be in the future."))
+        planned = data.get("planned_date")
+        if completed and planned and completed < planned:
+            self.add_error("completed_on", _("The completion date cannot come before the planned date."))
+        if conclusion and not (data.get("findings") or "").strip():
+            self.add_error("findings", _("Write down the findings of the completed assessment."))
+        return data
+
+
+class ReturnFilingForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for returning"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                             max_length=4000, error_messages={"required": _("Give the reason for returning the filing.")})
+
+
+class AcceptFilingForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = AdjustmentProposal
+        fields = ["outcome", "remove_reason", "rectify_due", "new_name", "reason"]
+        widgets = {"rectify_due": DateInput(), "outcome": forms.RadioSelect, "reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["remove_reason"].choices = [("", "—")] + list(RemoveReason.choices)
+        self.fields["outcome"].choices = Outcome.choices
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == Outcome.REMOVE and not data.get("remove_reason"):
+            self.add_error("remove_reason", _("A removal needs a reason."))
+        if outcome == Outcome.RECTIFY:
+            due = data.get("rectify_due")
+            if not due:
+                self.add_error("rectify_due", _("Rectification needs a due date."))
+            elif due <= timezone.localdate():
+                self.add_error("rectify_due", _("The rectification due date must be in the future."))
+        if outcome == Outcome.RENAME:
+            name = (data.get("new_name") or "").strip()
+            if not name:
+                self.add_error("new_name", _("A rename needs the new name."))
+            elif name == self.unit.name:
+                self.add_error("new_name", _("The new name is the same as the current name."))
+        if outcome in (Outcome.REMOVE, Outcome.RECTIFY) and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Explain the proposal."))
+        return data
+
+    def _post_clean(self):
+        # Do not write onto the instance: the service saves (it owns the state change).
+        pass
+
+
+class PackageForm(forms.Form):
+    note = forms.CharField(label=_("Note to the province"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    confirm = forms.BooleanField(label=_("I have checked the proposals and submit them to the province."),
+                                 error_messages={"required": _("Tick the box to confirm the submission.")})
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("return", _("Return to the city"))],
+                               error_messages={"required": _("Choose approve or return.")})
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=4000,
+                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    proposals = forms.TypedMultipleChoiceField(label=_("Proposals"), coerce=int, choices=[],
+                                              error_messages={"required": _("Select at least one proposal.")})
+
+    def __init__(self, *args, proposal_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposals"].choices = [(pk, pk) for pk in proposal_ids]
+        self.fields["action"].widget.attrs["class"] = "form-select"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Give the reason for returning the proposal to the city."))
+        return data
+
+
+class MiitDecisionForm(forms.ModelForm):
+    class Meta:
+        model = MiitDecision
+        fields = ["outcome", "decided_on", "document", "note"]
+        widgets = {"decided_on": DateInput(), "outcome": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = MiitOutcome.choices
+        _bootstrap(self)
+
+    def clean_decided_on(self):
+        date = self.cleaned_data["decided_on"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date of MIIT's decision cannot be in the future."))
+        return date
+
+    def _post_clean(self):
+        pass
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = IncidentReport
+        fields = ["unit", "kind", "occurred_on", "description"]
+        widgets = {"occurred_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].error_messages["invalid_choice"] = _("Choose a listed unit of your own city.")
+        self.fields["kind"].choices = IncidentKind.choices
+        _bootstrap(self)
+
+    def clean_occurred_on(self):
+        date = self.cleaned_data["occurred_on"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date of the accident cannot be in the future."))
+        return date
+
+    def _post_clean(self):
+        pass
+
+
+PROPOSAL_STATE_CHOICES = [("", _("All states"))] + list(ProposalState.choices)

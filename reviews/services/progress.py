@@ -1,0 +1,184 @@
+"""Progress of a campaign, per city and for the province: a fixed number of grouped queries, whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from registry.enums import UnitStatus
+from registry.models import Unit
+
+from ..enums import CheckVerdict, FilingState, ProposalState
+from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, IndicatorCheck, OnSiteAssessment
+
+FILED = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
+SENT_TO_PROVINCE = (ProposalState.SUBMITTED, ProposalState.APPROVED, ProposalState.RETURNED)
+
+
+def pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+@dataclass
+class CityProgress:
+    city: object
+    listed: int = 0
+    filed: int = 0
+    awaiting_review: int = 0
+    returned: int = 0
+    accepted: int = 0
+    need_assessment: int = 0
+    assessed: int = 0
+    proposals: int = 0
+    proposed: int = 0
+    awaiting_province: int = 0
+    approved: int = 0
+    sent_back: int = 0
+    awaiting_miit: int = 0
+    late: int = 0
+    package: CityPackage | None = None
+    overdue: list = field(default_factory=list)
+
+    @property
+    def bars(self):
+        """(label key, count, of, percent) for the progress bars."""
+        return [
+            ("filed", self.filed, self.listed, pct(self.filed, self.listed)),
+            ("accepted", self.accepted, self.listed, pct(self.accepted, self.listed)),
+            ("assessed", self.assessed, self.need_assessment, pct(self.assessed, self.need_assessment)),
+            ("proposed", self.proposed, self.listed, pct(self.proposed, self.listed)),
+            ("approved", self.approved, self.proposed, pct(self.approved, self.proposed)),
+        ]
+
+    @property
+    def not_filed(self) -> int:
+        return max(self.listed - self.filed, 0)
+
+
+def campaign_progress(campaign: Campaign, cities, today: dt.date | None = None) -> tuple[list[CityProgress], CityProgress]:
+    """Each city's progress against each deadline, and the total. Seven queries."""
+    today = today or timezone.localdate()
+    cities = list(cities)
+    ids = [c.pk for c in cities]
+    rows = {c.pk: CityProgress(city=c) for c in cities}
+    for city_id, n in (Unit.objects.filter(city_id__in=ids, status=UnitStatus.LISTED)
+                       .values_list("city_id").annotate(n=Count("id")).order_by()):
+        rows[city_id].listed = n
+    for city_id, state, n in (Filing.objects.filter(campaign=campaign, unit__city_id__in=ids)
+                              .values_list("unit__city_id", "state").annotate(n=Count("id")).order_by()):
+        row = rows[city_id]
+        if state in FILED:
+            row.filed += n
+        if state == FilingState.SUBMITTED:
+            row.awaiting_review += n
+        elif state == FilingState.RETURNED:
+            row.returned += n
+        elif state == FilingState.ACCEPTED:
+            row.accepted += n
+    for city_id, n in (IndicatorCheck.objects.filter(filing__campaign=campaign, filing__unit__city_id__in=ids,
+                                                     verdict=CheckVerdict.NON_COMPLIANT)
+                       .values_list("filing__unit__city_id").annotate(n=Count("filing", distinct=True)).order_by()):
+        rows[city_id].need_assessment = n
+    for city_id, n in (OnSiteAssessment.objects.filter(filing__campaign=campaign, filing__unit__city_id__in=ids,
+                                                       completed_on__isnull=False).exclude(conclusion="")
+                       .values_list("filing__unit__city_id").annotate(n=Count("filing", distinct=True)).order_by()):
+        rows[city_id].assessed = n
+    for city_id, state, n, late, undecided in (
+        AdjustmentProposal.objects.filter(campaign=campaign, unit__city_id__in=ids)
+        .values_list("unit__city_id", "state")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(is_late=True)),
+                  undecided=Count("id", filter=Q(miit_decision__isnull=True)))
+        .order_by()
+    ):
+        row = rows[city_id]
+        row.proposals += n
+        row.late += late
+        if state in SENT_TO_PROVINCE:
+            row.proposed += n
+        if state == ProposalState.SUBMITTED:
+            row.awaiting_province += n
+        elif state == ProposalState.APPROVED:
+            row.approved += n
+            row.awaiting_miit += undecided
+        elif state == ProposalState.RETURNED:
+            row.sent_back += n
+    for package in CityPackage.objects.filter(campaign=campaign, city_id__in=ids):
+        rows[package.city_id].package = package
+    total = CityProgress(city=None)
+    for row in rows.values():
+        for name in ("listed", "filed", "awaiting_review", "returned", "accepted", "need_assessment", "assessed",
+                     "proposals", "proposed", "awaiting_province", "approved", "sent_back", "awaiting_miit", "late"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        row.overdue = overdue_items(campaign, row, today)
+    total.overdue = overdue_items(campaign, total, today)
+    return [rows[c.pk] for c in cities], total
+
+
+def overdue_items(campaign: Campaign, row: CityProgress, today: dt.date) -> list[tuple[str, int]]:
+    """(what, how many) that missed a deadline that has passed."""
+    items = []
+    if today > campaign.filing_due and row.not_filed:
+        items.append(("not_filed", row.not_filed))
+    if today > campaign.city_review_due:
+        if row.awaiting_review:
+            items.append(("not_reviewed", row.awaiting_review))
+        if row.city is not None and row.package is None and row.listed:
+            items.append(("no_package", 1))
+    if today > campaign.province_report_due and row.awaiting_province:
+        items.append(("not_decided", row.awaiting_province))
+    return items
+
+
+@dataclass
+class CityTodo:
+    awaiting_review: list
+    need_assessment: list
+    ready_to_propose: list
+    returned_proposals: list
+    draft_proposals: int
+
+
+def city_todo(campaign: Campaign, units, limit: int = 10) -> CityTodo:
+    """A city bureau's next steps: filings to review, assessments to make, proposals to make or fix. Five queries."""
+    filings = Filing.objects.filter(campaign=campaign, unit__in=units).select_related("unit")
+    completed = OnSiteAssessment.objects.filter(filing=OuterRef("pk"), completed_on__isnull=False).exclude(conclusion="")
+    non_compliant = IndicatorCheck.objects.filter(filing=OuterRef("pk"), verdict=CheckVerdict.NON_COMPLIANT)
+    has_proposal = AdjustmentProposal.objects.filter(campaign=campaign, unit=OuterRef("unit"))
+    return CityTodo(
+        awaiting_review=list(filings.filter(state=FilingState.SUBMITTED).order_by("submitted_at", "pk")[:limit]),
+        need_assessment=list(filings.filter(Exists(non_compliant)).exclude(Exists(completed)).order_by("pk")[:limit]),
+        ready_to_propose=list(filings.filter(state=FilingState.ACCEPTED).exclude(Exists(has_proposal))
+                              .filter(~Exists(non_compliant) | Exists(completed)).order_by("pk")[:limit]),
+        returned_proposals=list(AdjustmentProposal.objects.filter(campaign=campaign, unit__in=units,
+                                                                  state=ProposalState.RETURNED)
+                                .select_related("unit").order_by("pk")[:limit]),
+        draft_proposals=AdjustmentProposal.objects.filter(campaign=campaign, unit__in=units,
+                                                          state=ProposalState.DRAFT).count(),
+    )
+
+
+def next_step(unit: Unit, filing: Filing | None, campaign: Campaign, today: dt.date | None = None) -> str:
+    """A key for what the enterprise should do next (the template words it)."""
+    today = today or timezone.localdate()
+    if not unit.is_listed:
+        return "removed"
+    if today < campaign.filing_opens:
+        return "not_open"
+    if filing is None or filing.state == FilingState.DRAFT:
+        return "overdue" if today > campaign.filing_due else "file"
+    if filing.state == FilingState.RETURNED:
+        return "correct"
+    if filing.state == FilingState.SUBMITTED:
+        return "wait"
+    return "done"
+
+
+def group_by(items, key) -> dict:
+    out = defaultdict(list)
+    for item in items:
+        out[key(item)].append(item)
+    return out
