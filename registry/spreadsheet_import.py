@@ -43,6 +43,11 @@ class ImportReport:
 
 def open_sheet(fileobj, *, name: str = ""):
     """The first worksheet of an uploaded .xlsx, after checking size and type. Raises ImportFileError."""
+    return open_workbook(fileobj, name=name).worksheets[0]
+
+
+def open_workbook(fileobj, *, name: str = ""):
+    """An uploaded .xlsx opened read-only, after checking size and type. Raises ImportFileError."""
     size = getattr(fileobj, "size", None)
     if size is None:
         pos = fileobj.tell()
@@ -63,7 +68,9 @@ def open_sheet(fileobj, *, name: str = ""):
         raise ImportFileError(
             _("The file cannot be read as an Excel .xlsx workbook. Save it from Excel or WPS as .xlsx and try again.")
         ) from None
-    return wb.worksheets[0]
+    if not wb.worksheets:
+        raise ImportFileError(_("The workbook has no worksheet."))
+    return wb
 
 
 def iter_rows(ws, headers: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:

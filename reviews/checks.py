@@ -133,58 +133,88 @@ class FlagFinding:
     score: Decimal | None
 
 
-def _previous_values(filing: Filing) -> dict[str, Decimal]:
-    """Last campaign's accepted indicator values of the same unit."""
-    rows = FilingIndicator.objects.filter(
-        filing__unit_id=filing.unit_id, filing__campaign__year=filing.campaign.year - 1,
-        filing__state=FilingState.ACCEPTED,
-    ).values_list("code", "value")
-    return {code: value for code, value in rows}
-
-
-def _peer_values(filing: Filing, codes: list[str]) -> dict[str, list[float]]:
-    """This campaign's submitted or accepted values of the same industry division, other units only."""
-    if filing.unit.industry_id is None:
-        return {}
-    rows = FilingIndicator.objects.filter(
-        code__in=codes, filing__campaign_id=filing.campaign_id, filing__unit__industry_id=filing.unit.industry_id,
-        filing__unit__kind=filing.unit.kind, filing__state__in=[FilingState.SUBMITTED, FilingState.ACCEPTED],
-        value__gt=0,
-    ).exclude(filing_id=filing.pk).values_list("code", "value")
-    peers: dict[str, list[float]] = {}
-    for code, value in rows:
-        peers.setdefault(code, []).append(math.log(float(value)))
-    return peers
+def _median_mad(logs: list[float]) -> tuple[float, float]:
+    median = statistics.median(logs)
+    return median, statistics.median(abs(v - median) for v in logs)
 
 
 def robust_z(value: float, peer_logs: list[float]) -> float | None:
     """0.6745 × (log x − median) ÷ MAD over the peers' log values; None when the peers cannot tell."""
     if len(peer_logs) < MIN_PEERS_FOR_Z or value <= 0:
         return None
-    median = statistics.median(peer_logs)
-    mad = statistics.median(abs(v - median) for v in peer_logs)
+    median, mad = _median_mad(peer_logs)
     if mad == 0:
         return None
     return 0.6745 * (math.log(value) - median) / mad
 
 
-def statistical_findings(filing: Filing, values: dict[str, Decimal]) -> list[FlagFinding]:
+OUTLIER_CODES = [i.code for i in BY_CODE.values() if i.scored and not i.is_rate]
+
+
+@dataclass
+class FlagContext:
+    """What the statistical layer compares a batch of filings with, read in two queries for the batch.
+
+    previous: {unit id: {code: last year's accepted value}}
+    peers: {(industry id, kind, code): (median of logs, MAD of logs, count)} over this campaign's
+    submitted or accepted filings of the same division and kind, together with the batch being checked
+    (each filing is compared with its industry's distribution, itself included).
+    """
+
+    previous: dict[int, dict[str, Decimal]]
+    peers: dict[tuple, tuple[float, float, int]]
+
+
+def flag_context(pairs: list[tuple[Filing, dict[str, Decimal]]]) -> FlagContext:
+    """The comparison data for (filing, its indicator values) pairs of one campaign."""
+    filings = [f for f, _values in pairs]
+    if not filings:
+        return FlagContext({}, {})
+    campaign = filings[0].campaign
+    unit_ids = [f.unit_id for f in filings]
+    previous: dict[int, dict[str, Decimal]] = {}
+    for unit_id, code, value in FilingIndicator.objects.filter(
+        filing__unit_id__in=unit_ids, filing__campaign__year=campaign.year - 1, filing__state=FilingState.ACCEPTED,
+    ).values_list("filing__unit_id", "code", "value"):
+        previous.setdefault(unit_id, {})[code] = value
+    industries = {f.unit.industry_id for f in filings if f.unit.industry_id}
+    groups: dict[tuple, list[float]] = {}
+    if industries:
+        rows = FilingIndicator.objects.filter(
+            code__in=OUTLIER_CODES, filing__campaign_id=campaign.pk, filing__unit__industry_id__in=industries,
+            filing__state__in=[FilingState.SUBMITTED, FilingState.ACCEPTED], value__gt=0,
+        ).exclude(filing_id__in=[f.pk for f in filings if f.pk]).values_list(
+            "filing__unit__industry_id", "filing__unit__kind", "code", "value")
+        for industry_id, kind, code, value in rows:
+            groups.setdefault((industry_id, kind, code), []).append(math.log(float(value)))
+    for filing, values in pairs:
+        if filing.unit.industry_id is None:
+            continue
+        for code, value in values.items():
+            if code in OUTLIER_CODES and value > 0:
+                groups.setdefault((filing.unit.industry_id, filing.unit.kind, code), []).append(math.log(float(value)))
+    peers = {key: (*_median_mad(logs), len(logs)) for key, logs in groups.items() if len(logs) > MIN_PEERS_FOR_Z}
+    return FlagContext(previous, peers)
+
+
+def statistical_findings(filing: Filing, values: dict[str, Decimal], context: FlagContext) -> list[FlagFinding]:
     findings = []
-    previous = _previous_values(filing)
-    codes = [c for c in values if BY_CODE[c].scored]
-    peers = _peer_values(filing, codes)
-    for code in codes:
+    previous = context.previous.get(filing.unit_id, {})
+    for code, value in values.items():
         indicator = BY_CODE[code]
-        value = values[code]
+        if not indicator.scored:
+            continue
         last = previous.get(code)
         if indicator.yoy_checked and last is not None and last > 0:
             change = (value - last) / last
             if abs(change) > YOY_LIMIT:
                 findings.append(FlagFinding(code, FlagKind.YEAR_ON_YEAR, value, last, round(change * 100, 3)))
-        if not indicator.is_rate:
-            z = robust_z(float(value), peers.get(code, []))
-            if z is not None and abs(z) > Z_LIMIT:
-                median = Decimal(str(math.exp(statistics.median(peers[code])))).quantize(Decimal("0.000001"))
-                findings.append(FlagFinding(code, FlagKind.OUTLIER, value, median, Decimal(str(round(z, 3)))))
+        stats = context.peers.get((filing.unit.industry_id, filing.unit.kind, code))
+        if stats and value > 0:
+            median, mad, _count = stats
+            if mad > 0:
+                z = 0.6745 * (math.log(float(value)) - median) / mad
+                if abs(z) > Z_LIMIT:
+                    reference = Decimal(str(math.exp(median))).quantize(Decimal("0.000001"))
+                    findings.append(FlagFinding(code, FlagKind.OUTLIER, value, reference, Decimal(str(round(z, 3)))))
     return findings
-

@@ -7,16 +7,16 @@ Headers are always written in Chinese (the format of the file), whatever the int
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from registry.enums import UnitKind
 from registry.models import Unit
-from registry.spreadsheet_import import ImportFileError, RowError, open_sheet
+from registry.spreadsheet_import import ImportFileError, RowError, open_sheet, open_workbook
 from registry.xlsx import Sheet
 
 from .forms_filing import CHANGE_FIELDS, data_fields, unit_of
@@ -50,6 +50,11 @@ def cell_out(filing: Filing, name: str):
     return value
 
 
+@functools.cache
+def _form_field(name: str):
+    return Filing._meta.get_field(name).formfield()
+
+
 def parse_cell(name: str, raw) -> tuple[object, str | None]:
     """(value, None) or (None, message). Uses the model field's own form validation."""
     model_field = Filing._meta.get_field(name)
@@ -69,7 +74,7 @@ def parse_cell(name: str, raw) -> tuple[object, str | None]:
     if isinstance(raw, float):
         raw = repr(raw)
     try:
-        value = model_field.formfield().clean(raw)
+        value = _form_field(name).clean(raw)
         model_field.run_validators(value)
         return value, None
     except ValidationError as exc:
@@ -171,9 +176,7 @@ class ParsedBulk:
 def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_rows: int) -> ParsedBulk:
     result = ParsedBulk()
     try:
-        open_sheet(fileobj, name=filename)
-        fileobj.seek(0)
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
+        wb = open_workbook(fileobj, name=filename)
     except ImportFileError as exc:
         result.file_error = str(exc)
         return result

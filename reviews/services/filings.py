@@ -1,4 +1,5 @@
-"""The enterprise's side of a filing: save a draft, derive indicators, flag, submit.
+"""The enterprise's side of a filing: save a draft, derive indicators, flag, submit — one at a time from
+the form, or many at once from a city's upload, through the same batched core.
 
 One function owns each state change; it checks permission and state, saves, writes the audit record.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,11 +17,10 @@ from django.utils.translation import gettext as _
 from registry import access
 from registry.models import Unit
 
-from .. import audit
-from ..checks import Problem, physical, statistical_findings, submission_problems
+from ..checks import Problem, flag_context, physical, statistical_findings, submission_problems
 from ..enums import EDITABLE_FILING_STATES, FilingState, FlagVerdict
 from ..indicators import compute_all
-from ..models import Campaign, DataFlag, Filing, FilingIndicator
+from ..models import Campaign, DataFlag, Filing, FilingIndicator, Transition
 
 
 class FilingError(Exception):
@@ -43,33 +44,78 @@ def can_file_for(user, unit: Unit) -> bool:
 
 def filing_for(campaign: Campaign, unit: Unit) -> Filing:
     filing, _created = Filing.objects.get_or_create(campaign=campaign, unit=unit)
-    filing.unit = unit
+    filing.unit, filing.campaign = unit, campaign
     return filing
 
 
+# --- the batched core: derive indicators and flags for saved filings ------------------------------------
+
+def _derive(filings: list[Filing], explanations: dict[int, dict] | None = None) -> dict[int, list[DataFlag]]:
+    """Rewrite the indicators and statistical flags of saved `filings` (any number, one campaign).
+
+    An explanation already given for the same flag is kept; `explanations` ({filing pk: {flag key: text}},
+    where a key is a flag pk, or "*" for every flag of that filing) adds new ones. Returns the flags by filing.
+    """
+    pairs = [(f, compute_all(f.unit.kind, f.totals())) for f in filings]
+    ids = [f.pk for f in filings]
+    FilingIndicator.objects.filter(filing_id__in=ids).delete()
+    FilingIndicator.objects.bulk_create(
+        [FilingIndicator(filing=f, code=c, value=v) for f, values in pairs for c, v in values.items()], batch_size=5000
+    )
+    context = flag_context(pairs)
+    existing = {(fl.filing_id, fl.code, fl.kind): fl for fl in DataFlag.objects.filter(filing_id__in=ids)}
+    keep, new, flags_by_filing = set(), [], {f.pk: [] for f in filings}
+    for filing, values in pairs:
+        given = (explanations or {}).get(filing.pk, {})
+        for finding in statistical_findings(filing, values, context):
+            flag = existing.get((filing.pk, finding.code, finding.kind))
+            if flag is None:
+                flag = DataFlag(filing=filing, code=finding.code, kind=finding.kind)
+                new.append(flag)
+            else:
+                keep.add(flag.pk)
+            flag.value, flag.reference, flag.score = finding.value, finding.reference, finding.score
+            flag.verdict = FlagVerdict.PENDING
+            text = (given.get(flag.pk) or given.get("*") or "").strip()
+            if text:
+                flag.explanation = text
+            flags_by_filing[filing.pk].append(flag)
+    DataFlag.objects.filter(filing_id__in=ids).exclude(pk__in=keep).delete()
+    DataFlag.objects.bulk_create(new, batch_size=5000)
+    kept = [fl for fls in flags_by_filing.values() for fl in fls if fl.pk in keep]
+    DataFlag.objects.bulk_update(kept, ["value", "reference", "score", "verdict", "explanation"], batch_size=5000)
+    return flags_by_filing
+
+
 def refresh_indicators(filing: Filing) -> dict[str, Decimal]:
-    """Rewrite the filing's derived indicators from its totals; returns {code: value}."""
+    """Rewrite one filing's derived indicators from its totals; returns {code: value}."""
     values = compute_all(filing.unit.kind, filing.totals())
     FilingIndicator.objects.filter(filing=filing).delete()
     FilingIndicator.objects.bulk_create(FilingIndicator(filing=filing, code=c, value=v) for c, v in values.items())
     return values
 
 
-def refresh_flags(filing: Filing, values: dict[str, Decimal]) -> list[DataFlag]:
-    """Recompute the statistical flags; an explanation already given for the same flag is kept."""
-    findings = statistical_findings(filing, values)
-    kept = {(f.code, f.kind): f for f in filing.flags.all()}
-    wanted = {(f.code, f.kind) for f in findings}
-    DataFlag.objects.filter(filing=filing).exclude(pk__in=[f.pk for k, f in kept.items() if k in wanted]).delete()
-    flags = []
-    for finding in findings:
-        flag = kept.get((finding.code, finding.kind)) or DataFlag(filing=filing, code=finding.code, kind=finding.kind)
-        flag.value, flag.reference, flag.score = finding.value, finding.reference, finding.score
-        flag.verdict = FlagVerdict.PENDING
-        flag.save()
-        flags.append(flag)
-    return flags
+def _unexplained(flags: list[DataFlag]) -> list[Problem]:
+    return [Problem(f"flag-{flag.pk}", _("Explain this value before submitting.")) for flag in flags
+            if not flag.explanation.strip()]
 
+
+def _mark_submitted(filings: list[Filing], actor) -> None:
+    """Every filing → submitted, in one UPDATE and one INSERT of audit rows."""
+    now = timezone.now()
+    before = {f.pk: f.state for f in filings}
+    Filing.objects.filter(pk__in=list(before)).update(
+        state=FilingState.SUBMITTED, submitted_at=now, version=F("version") + 1, updated_at=now)
+    for filing in filings:
+        filing.state, filing.submitted_at, filing.version = FilingState.SUBMITTED, now, filing.version + 1
+    content_type = ContentType.objects.get_for_model(Filing)
+    Transition.objects.bulk_create([
+        Transition(content_type=content_type, object_id=f.pk, action="submit", from_state=before[f.pk],
+                   to_state=f.state, actor=actor, at=now) for f in filings
+    ], batch_size=2000)
+
+
+# --- one filing, from the form ------------------------------------------------------------------------
 
 @transaction.atomic
 def save_filing(filing: Filing, data: dict, *, actor, expected_version: int | None = None) -> Filing:
@@ -82,46 +128,14 @@ def save_filing(filing: Filing, data: dict, *, actor, expected_version: int | No
     if problems:
         raise FilingInvalid(problems)
     version = filing.version if expected_version is None else expected_version
-    updated = Filing.objects.filter(pk=filing.pk, version=version).update(
+    updated = Filing.objects.filter(pk=filing.pk, version=version, state__in=EDITABLE_FILING_STATES).update(
         version=F("version") + 1, updated_by=actor, updated_at=timezone.now(),
         **{name: getattr(filing, name) for name in data},
     )
     if not updated:
         raise StaleFiling(_("Someone else saved this filing after you opened it. Reload the page to see their changes, then enter yours again."))
     filing.version = version + 1
-    values = refresh_indicators(filing)
-    refresh_flags(filing, values)
-    return filing
-
-
-@transaction.atomic
-def submit_filing(filing: Filing, *, actor, explanations: dict[int, str] | None = None) -> Filing:
-    """Draft or returned → submitted, once complete and every statistical flag is explained."""
-    filing = Filing.objects.select_for_update().select_related("unit", "campaign").get(pk=filing.pk)
-    if filing.state not in EDITABLE_FILING_STATES:
-        raise FilingError(_("This filing is %(state)s and cannot be submitted again.") % {"state": filing.get_state_display()})
-    problems = submission_problems(filing)
-    if problems:
-        raise FilingInvalid(problems)
-    values = refresh_indicators(filing)
-    flags = refresh_flags(filing, values)
-    explanations = explanations or {}
-    missing = []
-    for flag in flags:
-        text = (explanations.get(flag.pk) or flag.explanation or "").strip()
-        if not text:
-            missing.append(Problem(f"flag-{flag.pk}", _("Explain this value before submitting.")))
-        elif text != flag.explanation:
-            flag.explanation = text
-            flag.save(update_fields=["explanation"])
-    if missing:
-        raise FilingInvalid(missing)
-    before = filing.state
-    filing.state = FilingState.SUBMITTED
-    filing.submitted_at = timezone.now()
-    filing.version += 1
-    filing.save(update_fields=["state", "submitted_at", "version", "updated_at"])
-    audit.record(filing, "submit", actor=actor, from_state=before, to_state=filing.state)
+    _derive([filing])
     return filing
 
 
@@ -134,34 +148,78 @@ def save_explanations(filing: Filing, explanations: dict[int, str]) -> None:
             flag.save(update_fields=["explanation"])
 
 
+@transaction.atomic
+def submit_filing(filing: Filing, *, actor, explanations: dict[int, str] | None = None) -> Filing:
+    """Draft or returned → submitted, once complete and every statistical flag is explained."""
+    filing = Filing.objects.select_for_update().select_related("unit", "campaign").get(pk=filing.pk)
+    if filing.state not in EDITABLE_FILING_STATES:
+        raise FilingError(_("This filing is %(state)s and cannot be submitted again.") % {"state": filing.get_state_display()})
+    problems = submission_problems(filing)
+    if problems:
+        raise FilingInvalid(problems)
+    flags = _derive([filing], {filing.pk: dict(explanations or {})})[filing.pk]
+    missing = _unexplained(flags)
+    if missing:
+        raise FilingInvalid(missing)
+    _mark_submitted([filing], actor)
+    return filing
+
+
+# --- many filings, from a city's upload -----------------------------------------------------------------
+
 def _label(name: str) -> str:
-    try:
-        return str(Filing._meta.get_field(name).verbose_name)
-    except Exception:  # a flag-<pk> pseudo field
+    if name.startswith("flag-"):
         return _("Explanation of the flagged values")
+    return str(Filing._meta.get_field(name).verbose_name)
 
 
 def apply_bulk(campaign: Campaign, rows, *, actor, submit: bool) -> list[tuple[int, str, str]]:
-    """Save (and optionally submit) many filings at once: all or nothing.
+    """Save (and optionally submit) many filings at once: all or nothing, in a constant number of queries.
 
     `rows` are reviews.uploads.BulkRow. Returns [(row, column, message)]; when the list is not empty,
     nothing was saved.
     """
     problems: list[tuple[int, str, str]] = []
     with transaction.atomic():
+        existing = {f.unit_id: f for f in Filing.objects.select_for_update().filter(
+            campaign=campaign, unit_id__in=[r.unit.pk for r in rows])}
+        now = timezone.now()
+        filings, new = [], []
         for row in rows:
-            filing = filing_for(campaign, row.unit)
-            try:
-                save_filing(filing, row.data, actor=actor)
-                if submit:
-                    explanations = {flag.pk: row.explanation for flag in filing.flags.all()}
-                    submit_filing(filing, actor=actor, explanations=explanations)
-            except FilingInvalid as exc:
-                for p in exc.problems:
-                    column = "异常说明" if p.field.startswith("flag-") else _label(p.field)
-                    problems.append((row.row, f"{row.sheet} · {column}", str(p.message)))
-            except FilingError as exc:
-                problems.append((row.row, f"{row.sheet} · 统一社会信用代码", str(exc)))
+            filing = existing.get(row.unit.pk) or Filing(campaign=campaign, unit=row.unit, created_at=now)
+            filing.unit, filing.campaign = row.unit, campaign
+            if filing.pk and not filing.is_editable:
+                problems.append((row.row, f"{row.sheet} · 统一社会信用代码",
+                                 _("This filing is %(state)s and can no longer be changed.") % {"state": filing.get_state_display()}))
+                continue
+            for name, value in row.data.items():
+                setattr(filing, name, value)
+            found = submission_problems(filing) if submit else physical(filing)
+            problems.extend((row.row, f"{row.sheet} · {_label(p.field)}", str(p.message)) for p in found)
+            filing.updated_by, filing.updated_at = actor, now
+            if filing.pk:
+                filing.version += 1
+            else:
+                new.append(filing)
+            filings.append((row, filing))
         if problems:
-            transaction.set_rollback(True)
+            return problems
+        Filing.objects.bulk_create(new, batch_size=2000)
+        changed_fields = sorted({name for row, _f in filings for name in row.data} | {"version", "updated_by", "updated_at"})
+        new_ids = {id(f) for f in new}
+        Filing.objects.bulk_update([f for _r, f in filings if id(f) not in new_ids], changed_fields, batch_size=2000)
+        flags = _derive([f for _r, f in filings], {f.pk: {"*": row.explanation} for row, f in filings if row.explanation})
+        if submit:
+            for row, filing in filings:
+                problems.extend((row.row, f"{row.sheet} · 异常说明", str(p.message)) for p in _unexplained(flags[filing.pk]))
+            if problems:
+                transaction.set_rollback(True)
+                return problems
+            _mark_submitted([f for _r, f in filings], actor)
+        else:
+            content_type = ContentType.objects.get_for_model(Filing)
+            Transition.objects.bulk_create([Transition(content_type=content_type, object_id=f.pk, action="upload",
+                                                       from_state=f.state, to_state=f.state, actor=actor, at=now)
+                                            for _r, f in filings], batch_size=2000)
     return problems
+

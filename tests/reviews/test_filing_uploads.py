@@ -154,3 +154,40 @@ def test_city_bulk_upload_is_for_staff_only(client, campaign, gz_unit):
     login(client, factories.enterprise_user(gz_unit))
     assert client.get(reverse("reviews:city_upload", args=[2024])).status_code == 403
     assert client.get(reverse("reviews:city_upload_template", args=[2024])).status_code == 403
+
+
+def _rows(units, **overrides):
+    from reviews.uploads import BulkRow
+    from tests.reviews.test_filing import good_totals
+
+    return [BulkRow(i + 3, "绿色工厂", u, {**good_totals(), **overrides}, "") for i, u in enumerate(units)]
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_city_bulk_apply_runs_a_constant_number_of_queries(campaign, gz_reviewer, django_assert_num_queries, n):
+    from reviews.services.filings import apply_bulk
+
+    units = factories.UnitFactory.create_batch(n)
+    rows = _rows(units)
+    # The same count at 1 and 3 rows: every step is one statement for the whole batch.
+    with django_assert_num_queries(12):
+        problems = apply_bulk(campaign, rows, actor=gz_reviewer, submit=True)
+    assert problems == []
+    assert Filing.objects.filter(state=FilingState.SUBMITTED).count() == n
+
+
+def test_city_bulk_upload_updates_existing_drafts_and_refuses_submitted_ones(campaign, gz_reviewer):
+    from reviews.services.filings import apply_bulk, filing_for, save_filing
+
+    draft_unit, submitted_unit = factories.UnitFactory.create_batch(2)
+    draft = filing_for(campaign, draft_unit)
+    save_filing(draft, {"output_value": Decimal(5)}, actor=None)
+    Filing.objects.filter(pk=filing_for(campaign, submitted_unit).pk).update(state=FilingState.SUBMITTED)
+    problems = apply_bulk(campaign, _rows([draft_unit, submitted_unit]), actor=gz_reviewer, submit=False)
+    assert [(row, column) for row, column, _m in problems] == [(4, "绿色工厂 · 统一社会信用代码")]
+    draft.refresh_from_db()
+    assert draft.output_value == Decimal(5)  # nothing saved
+    assert apply_bulk(campaign, _rows([draft_unit]), actor=gz_reviewer, submit=False) == []
+    draft.refresh_from_db()
+    assert draft.output_value == Decimal("10000")
+    assert draft.version == 3
