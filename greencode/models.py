@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from django.conf import settings
@@ -64,6 +65,8 @@ class Score(models.Model):
     industry_rank = models.PositiveIntegerField(_("rank in the industry"), null=True, blank=True)
     industry_size = models.PositiveIntegerField(_("factories in the industry"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
+    # {"indicator code": [sub-score 0-100, "peer group|peers"], ...}, written by the run in SQL
+    sub_scores = models.TextField(_("indicator sub-scores"), default="{}")
 
     class Meta:
         verbose_name = _("score")
@@ -80,29 +83,25 @@ class Score(models.Model):
             return None
         return math.ceil(100 * self.rank / self.run.graded)
 
+    def indicator_rows(self) -> list[dict]:
+        """Each scored indicator: code, sub-score, peer group and its size (in the method's order)."""
+        from reviews.indicators import BY_CODE
+
+        data = json.loads(self.sub_scores or "{}")
+        rows = []
+        for code, ind in BY_CODE.items():
+            if code in data:
+                points, peer = data[code]
+                level, _sep, size = str(peer).partition("|")
+                rows.append({"code": code, "indicator": ind, "points": round(float(points), 4), "peer": level,
+                             "peer_label": PeerLevel(level).label, "peers": int(size or 0)})
+        return rows
+
     @property
     def industry_position(self) -> int | None:
         if self.industry_rank is None or not self.industry_size:
             return None
         return math.ceil(100 * self.industry_rank / self.industry_size)
-
-
-class IndicatorScore(models.Model):
-    """One indicator's sub-score of one factory in one run, and the peer group it was scored in."""
-
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="+", db_index=False)
-    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="indicator_scores", db_index=False)
-    code = models.CharField(_("indicator"), max_length=40)
-    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6)
-    points = models.FloatField(_("sub-score"))
-    peer = models.CharField(_("peer group"), max_length=20, choices=PeerLevel.choices)
-    peers = models.PositiveIntegerField(_("peers"))
-
-    class Meta:
-        verbose_name = _("indicator score")
-        verbose_name_plural = _("indicator scores")
-        indexes = [models.Index(fields=["score"], name="indicatorscore_score"),
-                   models.Index(fields=["run"], name="indicatorscore_run")]
 
 
 class Benchmark(models.Model):

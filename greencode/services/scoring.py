@@ -4,12 +4,13 @@ The whole run is one transaction: readers see the previous finished run until th
 failure leaves the previous run as it was (the failed ScoreRun row is kept, marked failed, for operators).
 
 Phases (each one statement or a few, whatever the cohort size):
-1. eligibility — one Score row per factory of the cohort, with its no-code reason or none;
-2. indicators  — one IndicatorScore row per eligible factory and scored indicator: a mid-rank percentile
-   in the better direction within the peer group (division → MIIT group → cohort below 10 peers), or the
-   linear 基准值/引领值 score where the province set them;
-3. composite   — the weighted mean over the indicators that apply, the overall and industry mid-rank
-   percentiles, the rank and the grade;
+1. eligibility — every factory of the cohort, with its no-code reason or none (a temporary table);
+2. indicators  — per graded factory and scored indicator, a mid-rank percentile in the better direction
+   within the peer group (division → MIIT group → cohort below 10 peers), or the linear 基准值/引领值 score
+   where the province set them; then the weighted composite over the indicators that apply (one statement
+   of window functions and a GROUP BY, into a temporary table);
+3. write       — ranks, overall and industry mid-rank percentiles and grades, inserted as the run's Score
+   rows in one INSERT … SELECT;
 4. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
 """
 
@@ -33,7 +34,7 @@ from reviews.indicators import HIGHER_IS_BETTER, indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
 
 from ..enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
-from ..models import Benchmark, GreenCode, IndicatorScore, Score, ScoreRun
+from ..models import Benchmark, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
 
@@ -152,12 +153,13 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
     t0 = time.perf_counter()
     try:
         with transaction.atomic():
-            _phase(timings, "eligibility", _eligibility, run, campaign, level)
-            _phase(timings, "indicators", _indicators, run, weights, benchmarks)
-            graded = Score.objects.filter(run=run, reason="").count()
-            _phase(timings, "composite", _composite, run, weights, graded)
+            _tune()
+            _phase(timings, "eligibility", _eligibility, campaign, level)
+            _phase(timings, "indicators", _indicators, weights, benchmarks)
+            graded = _phase(timings, "write", _write, run)
             _phase(timings, "summary", _summary, run, graded)
             _phase(timings, "codes", _follow_codes, run)
+            _drop_temp()
             run.status = RunStatus.FINISHED
             run.finished_at = timezone.now()
             timings["total"] = round(time.perf_counter() - t0, 4)
@@ -174,18 +176,54 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
 
 def _phase(timings, name, fn, *args):
     t = time.perf_counter()
-    fn(*args)
+    result = fn(*args)
     timings[name] = round(time.perf_counter() - t, 4)
+    return result
 
 
-def _eligibility(run: ScoreRun, campaign: Campaign, level: str) -> None:
+TEMP_TABLES = ("gc_elig", "gc_unit")
+
+
+def _exec(sql: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+def _scalar(sql: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchone()[0]
+
+
+def _tune() -> None:
+    """PostgreSQL: sort the windows in memory (a tuning setting for this transaction only)."""
+    if connection.vendor == "postgresql":
+        _exec("SET LOCAL work_mem = '512MB'")
+        _exec("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
+    _drop_temp()
+
+
+def _drop_temp() -> None:
+    for name in TEMP_TABLES:
+        _exec(f"DROP TABLE IF EXISTS {name}")
+
+
+def _analyze(*tables: str) -> None:
+    """Fresh planner statistics for tables just filled (PostgreSQL; SQLite plans from its indexes)."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            _exec(f"ANALYZE {table}")
+
+
+def _eligibility(campaign: Campaign, level: str) -> None:
+    """gc_elig: every factory of the cohort with its no-code reason ('' when it is graded)."""
     unit, ind, filing = _t(Unit._meta.db_table), _t(Industry._meta.db_table), _t(Filing._meta.db_table)
     fi, flag = _t(FilingIndicator._meta.db_table), _t(DataFlag._meta.db_table)
-    inc, camp, score = _t(IncidentReport._meta.db_table), _t(Campaign._meta.db_table), _t(Score._meta.db_table)
+    inc, camp = _t(IncidentReport._meta.db_table), _t(Campaign._meta.db_table)
     since = dt.date(campaign.year - 1, 1, 1)
     sql = f"""
-    INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, grade)
-    SELECT %s, u.id, f.id, u.industry_id, i.{_t("group")},
+    CREATE TEMPORARY TABLE gc_elig AS
+    SELECT u.id AS unit_id, f.id AS filing_id, u.industry_id AS industry_id, i.{_t("group")} AS grp,
       CASE
         WHEN u.status = %s THEN %s
         WHEN EXISTS (SELECT 1 FROM {inc} ir LEFT JOIN {camp} c2 ON c2.id = ir.campaign_id
@@ -196,7 +234,7 @@ def _eligibility(run: ScoreRun, campaign: Campaign, level: str) -> None:
         WHEN NOT EXISTS (SELECT 1 FROM {fi} x WHERE x.filing_id = f.id AND x.code IN (%s, %s)) THEN %s
         WHEN EXISTS (SELECT 1 FROM {flag} df WHERE df.filing_id = f.id AND df.verdict <> %s) THEN %s
         ELSE ''
-      END, ''
+      END AS reason
     FROM {unit} u
     JOIN {ind} i ON i.id = u.industry_id
     LEFT JOIN {filing} f ON f.unit_id = u.id AND f.campaign_id = %s
@@ -205,7 +243,7 @@ def _eligibility(run: ScoreRun, campaign: Campaign, level: str) -> None:
            OR (u.status = %s AND (u.status_date IS NULL OR u.status_date >= %s)))
     """
     params = [
-        run.pk, UnitStatus.REMOVED, NoCodeReason.REMOVED,
+        UnitStatus.REMOVED, NoCodeReason.REMOVED,
         campaign.year, since, NoCodeReason.INCIDENT,
         NoCodeReason.NOT_FILED,
         FilingState.ACCEPTED, NoCodeReason.IRREGULAR,
@@ -215,111 +253,136 @@ def _eligibility(run: ScoreRun, campaign: Campaign, level: str) -> None:
         UnitStatus.LISTED, campaign.year,
         UnitStatus.REMOVED, since,
     ]
+    _exec(sql, params)
+    _analyze("gc_elig")
+
+
+def _mid_rank(suffix: str) -> str:
+    """100 × (strictly worse + ½ × equal incl. itself) ÷ peers, from RANK and CUME_DIST of one window."""
+    worse = f"(r.rk_{suffix} - 1)"
+    worse_or_equal = f"CAST(ROUND(r.cd_{suffix} * r.n_{suffix}) AS INTEGER)"
+    return f"100.0 * ({worse} + 0.5 * ({worse_or_equal} - {worse})) / r.n_{suffix}"
+
+
+def _levels_needed(reported_cte: str, params: list) -> tuple[bool, bool]:
+    """Whether any indicator needs the MIIT-group window, and whether any needs the whole-cohort one."""
+    sql = f"""
+    WITH {reported_cte},
+    d AS (SELECT code, industry_id, grp, COUNT(*) AS n FROM v GROUP BY code, industry_id, grp),
+    g AS (SELECT code, grp, SUM(n) AS n FROM d GROUP BY code, grp)
+    SELECT
+      (SELECT COUNT(*) FROM d WHERE n < {MIN_PEERS}),
+      (SELECT COUNT(*) FROM d JOIN g ON g.code = d.code AND g.grp = d.grp WHERE d.n < {MIN_PEERS} AND g.n < {MIN_PEERS})
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        thin_division, thin_group = cursor.fetchone()
+    return bool(thin_division), bool(thin_group)
 
 
-def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> None:
-    fi, score, isc = _t(FilingIndicator._meta.db_table), _t(Score._meta.db_table), _t(IndicatorScore._meta.db_table)
+def _indicators(weights: dict[str, float], benchmarks: list) -> None:
+    """gc_unit: per graded factory, its composite and its sub-scores (JSON text), from one pass of windows.
+
+    Each sub-score is a mid-rank percentile in the better direction within the peer group, widened from the
+    division to the MIIT group to the cohort below MIN_PEERS, or the linear baseline/leading score.
+    """
+    fi = _t(FilingIndicator._meta.db_table)
     directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
-    dir_cte, dir_params = _values_cte("dirs", ("code", "dir"), sorted(directions.items()))
-    params = list(dir_params)
+    dir_cte, dir_params = _values_cte("dirs", ("code", "idx", "dir"),
+                                      [(c, n, d) for n, (c, d) in enumerate(sorted(directions.items()))])
+    reported = f"""{dir_cte},
+    v AS (
+      SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
+             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
+      FROM gc_elig e
+      JOIN {fi} x ON x.filing_id = e.filing_id
+      JOIN dirs ON dirs.code = x.code
+      WHERE e.reason = ''
+    )"""
+    need_group, need_cohort = _levels_needed(reported, list(dir_params))
+    index = {c: n for n, c in enumerate(sorted(directions))}
+    w_cte, w_params = _values_cte("w", ("code", "weight", "name"),
+                                  [(index[c], w, c) for c, w in sorted(weights.items())])
+    params = list(dir_params) + list(w_params)
+    bm_case = bm_peer = bm_join = bm_ctes = ""
     if benchmarks:
         bm_cte, bm_params = _values_cte("bm", ("industry_id", "code", "base", "lead"),
-                                        [(i, c, float(b), float(lead)) for i, c, b, lead in benchmarks])
+                                        [(i, index[c], float(b), float(lead)) for i, c, b, lead in benchmarks])
         params += bm_params
+        bm_ctes = ", " + bm_cte
         bm_join = "LEFT JOIN bm ON bm.industry_id = r.industry_id AND bm.code = r.code"
-        linear = "100.0 * (r.value - bm.base) / (bm.lead - bm.base)"
+        linear = "100.0 * (r.better * r.dir - bm.base) / (bm.lead - bm.base)"
         bm_case = (f"WHEN bm.code IS NOT NULL THEN CASE WHEN {linear} < 0 THEN 0.0 "
                    f"WHEN {linear} > 100 THEN 100.0 ELSE {linear} END")
-        bm_peer = "WHEN bm.code IS NOT NULL THEN %s"
-        bm_peers = "WHEN bm.code IS NOT NULL THEN 1"
-        bm_ctes = ", " + bm_cte
-    else:
-        bm_join = bm_case = bm_peer = bm_peers = bm_ctes = ""
+        bm_peer = f"WHEN bm.code IS NOT NULL THEN '{PeerLevel.BENCHMARK.value}|1'"
+    windows = ["COUNT(*) OVER (PARTITION BY code, industry_id) AS n_d",
+               "RANK() OVER (PARTITION BY code, industry_id ORDER BY better) AS rk_d",
+               "CUME_DIST() OVER (PARTITION BY code, industry_id ORDER BY better) AS cd_d"]
+    points = [f"WHEN r.n_d >= {MIN_PEERS} THEN {_mid_rank('d')}"]
+    peer = [f"WHEN r.n_d >= {MIN_PEERS} THEN '{PeerLevel.DIVISION.value}|' || CAST(r.n_d AS TEXT)"]
+    if need_group:
+        windows += ["COUNT(*) OVER (PARTITION BY code, grp) AS n_g",
+                    "RANK() OVER (PARTITION BY code, grp ORDER BY better) AS rk_g",
+                    "CUME_DIST() OVER (PARTITION BY code, grp ORDER BY better) AS cd_g"]
+        points.append(f"WHEN r.n_g >= {MIN_PEERS} THEN {_mid_rank('g')}")
+        peer.append(f"WHEN r.n_g >= {MIN_PEERS} THEN '{PeerLevel.GROUP.value}|' || CAST(r.n_g AS TEXT)")
+    if need_cohort:
+        windows += ["COUNT(*) OVER (PARTITION BY code) AS n_c",
+                    "RANK() OVER (PARTITION BY code ORDER BY better) AS rk_c",
+                    "CUME_DIST() OVER (PARTITION BY code ORDER BY better) AS cd_c"]
+        points.append(f"ELSE {_mid_rank('c')}")
+        peer.append(f"ELSE '{PeerLevel.COHORT.value}|' || CAST(r.n_c AS TEXT)")
     sql = f"""
-    WITH {dir_cte}{bm_ctes},
-    v AS (
-      SELECT s.id AS score_id, s.industry_id, s.industry_group AS grp, x.code, x.value,
-             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
-      FROM {score} s
-      JOIN {fi} x ON x.filing_id = s.filing_id
-      JOIN dirs ON dirs.code = x.code
-      WHERE s.run_id = %s AND s.reason = ''
-    ),
-    r AS (
-      SELECT v.*,
-        COUNT(*) OVER (PARTITION BY code, industry_id) AS n_d,
-        RANK() OVER (PARTITION BY code, industry_id ORDER BY better) AS r_d,
-        COUNT(*) OVER (PARTITION BY code, industry_id, better) AS e_d,
-        COUNT(*) OVER (PARTITION BY code, grp) AS n_g,
-        RANK() OVER (PARTITION BY code, grp ORDER BY better) AS r_g,
-        COUNT(*) OVER (PARTITION BY code, grp, better) AS e_g,
-        COUNT(*) OVER (PARTITION BY code) AS n_c,
-        RANK() OVER (PARTITION BY code ORDER BY better) AS r_c,
-        COUNT(*) OVER (PARTITION BY code, better) AS e_c
-      FROM v
+    CREATE TEMPORARY TABLE gc_unit AS
+    WITH {reported}, {w_cte}{bm_ctes},
+    r AS (SELECT v.*, {", ".join(windows)} FROM v),
+    p AS (
+      SELECT r.unit_id, r.code,
+        CAST(CASE {bm_case} {" ".join(points)} END AS DOUBLE PRECISION) AS points,
+        CASE {bm_peer} {" ".join(peer)} END AS peer
+      FROM r {bm_join}
     )
-    INSERT INTO {isc} (run_id, score_id, code, value, points, peer, peers)
-    SELECT %s, r.score_id, r.code, r.value,
-      CAST(CASE {bm_case}
-        WHEN r.n_d >= {MIN_PEERS} THEN 100.0 * (r.r_d - 1 + 0.5 * r.e_d) / r.n_d
-        WHEN r.n_g >= {MIN_PEERS} THEN 100.0 * (r.r_g - 1 + 0.5 * r.e_g) / r.n_g
-        ELSE 100.0 * (r.r_c - 1 + 0.5 * r.e_c) / r.n_c END AS DOUBLE PRECISION),
-      CASE {bm_peer}
-        WHEN r.n_d >= {MIN_PEERS} THEN %s WHEN r.n_g >= {MIN_PEERS} THEN %s ELSE %s END,
-      CASE {bm_peers}
-        WHEN r.n_d >= {MIN_PEERS} THEN r.n_d WHEN r.n_g >= {MIN_PEERS} THEN r.n_g ELSE r.n_c END
-    FROM r {bm_join}
+    SELECT p.unit_id AS unit_id,
+      ROUND(CAST(SUM(w.weight * p.points) / SUM(w.weight) AS NUMERIC), 4) AS c,
+      '{{' || STRING_AGG('"' || w.name || '":[' || CAST(p.points AS TEXT)
+                         || ',"' || p.peer || '"]', ',') || '}}' AS subs,
+      SUM(CASE WHEN p.points IS NULL THEN 1 ELSE 0 END) AS missing
+    FROM p JOIN w ON w.code = p.code
+    GROUP BY p.unit_id
     """
-    params += [run.pk, run.pk]
-    if benchmarks:
-        params.append(PeerLevel.BENCHMARK)
-    params += [PeerLevel.DIVISION, PeerLevel.GROUP, PeerLevel.COHORT]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _exec(sql, params)
+    if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
+        raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
+    _analyze("gc_unit")
 
 
-def _composite(run: ScoreRun, weights: dict[str, float], graded: int) -> None:
-    if not graded:
-        return
-    score, isc = _t(Score._meta.db_table), _t(IndicatorScore._meta.db_table)
-    w_cte, params = _values_cte("w", ("code", "weight"), sorted(weights.items()))
+def _write(run: ScoreRun) -> int:
+    """Ranks, percentiles and grades, and the run's Score rows, in one INSERT … SELECT."""
+    score = _t(Score._meta.db_table)
+    graded = _scalar("SELECT COUNT(*) FROM gc_unit")
     a_plus, a = cut_ranks(graded)
-    sql = f"""
-    WITH {w_cte},
-    comp AS (
-      SELECT i.score_id, ROUND(CAST(SUM(w.weight * i.points) / SUM(w.weight) AS NUMERIC), 4) AS c
-      FROM {isc} i JOIN w ON w.code = i.code
-      WHERE i.run_id = %s
-      GROUP BY i.score_id
-    ),
-    ranked AS (
-      SELECT comp.score_id, comp.c, s.industry_id,
-        COUNT(*) OVER () AS n,
-        RANK() OVER (ORDER BY comp.c DESC) AS rk,
-        RANK() OVER (ORDER BY comp.c) AS ra,
-        COUNT(*) OVER (PARTITION BY comp.c) AS e,
-        COUNT(*) OVER (PARTITION BY s.industry_id) AS ni,
-        RANK() OVER (PARTITION BY s.industry_id ORDER BY comp.c DESC) AS irk,
-        RANK() OVER (PARTITION BY s.industry_id ORDER BY comp.c) AS ira,
-        COUNT(*) OVER (PARTITION BY s.industry_id, comp.c) AS ie
-      FROM comp JOIN {score} s ON s.id = comp.score_id
+    _exec(f"""
+    WITH ranked AS (
+      SELECT u.unit_id, u.c, u.subs,
+        RANK() OVER (ORDER BY u.c DESC) AS rk,
+        RANK() OVER (ORDER BY u.c) AS ra,
+        COUNT(*) OVER (PARTITION BY u.c) AS e,
+        COUNT(*) OVER (PARTITION BY e.industry_id) AS ni,
+        RANK() OVER (PARTITION BY e.industry_id ORDER BY u.c DESC) AS irk,
+        RANK() OVER (PARTITION BY e.industry_id ORDER BY u.c) AS ira,
+        COUNT(*) OVER (PARTITION BY e.industry_id, u.c) AS ie
+      FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
     )
-    UPDATE {score} SET
-      composite = ranked.c,
-      rank = ranked.rk,
-      percentile = CAST(100.0 * (ranked.ra - 1 + 0.5 * ranked.e) / ranked.n AS DOUBLE PRECISION),
-      industry_rank = ranked.irk,
-      industry_size = ranked.ni,
-      industry_percentile = CAST(100.0 * (ranked.ira - 1 + 0.5 * ranked.ie) / ranked.ni AS DOUBLE PRECISION),
-      grade = CASE WHEN ranked.rk <= %s THEN %s WHEN ranked.rk <= %s THEN %s ELSE %s END
-    FROM ranked
-    WHERE {score}.id = ranked.score_id
-    """
-    params += [run.pk, a_plus, Grade.A_PLUS, a, Grade.A, Grade.B]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, composite, rank,
+                         percentile, industry_rank, industry_size, industry_percentile, grade, sub_scores)
+    SELECT %s, e.unit_id, e.filing_id, e.industry_id, e.grp, e.reason, r.c, r.rk,
+      CAST(100.0 * (r.ra - 1 + 0.5 * r.e) / %s AS DOUBLE PRECISION), r.irk, r.ni,
+      CAST(100.0 * (r.ira - 1 + 0.5 * r.ie) / r.ni AS DOUBLE PRECISION),
+      CASE WHEN r.rk IS NULL THEN '' WHEN r.rk <= %s THEN %s WHEN r.rk <= %s THEN %s ELSE %s END,
+      COALESCE(r.subs, '{{}}')
+    FROM gc_elig e LEFT JOIN ranked r ON r.unit_id = e.unit_id
+    """, [run.pk, max(graded, 1), a_plus, Grade.A_PLUS, a, Grade.A, Grade.B])
+    return graded
 
 
 def _summary(run: ScoreRun, graded: int) -> None:

@@ -4,11 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 
 from greencode.enums import RunStatus
-from greencode.models import GreenCode, IndicatorScore, Score, ScoreRun
+from greencode.models import GreenCode, Score, ScoreRun
 from greencode.services import scoring
 from reviews.enums import FilingState, FlagKind, FlagVerdict
 from reviews.models import DataFlag, IncidentReport
@@ -62,7 +62,7 @@ def test_direction_lower_energy_and_higher_renewable_rank_higher(make_factory):
     low = make_factory({"energy_per_output": 50, "renewable_share": 5})
     high = make_factory({"energy_per_output": 500, "renewable_share": 40})
     run = scoring.run_cohort(YEAR, "national").run
-    sub = {(s.score.unit_id, s.code): s.points for s in IndicatorScore.objects.filter(run=run).select_related("score")}
+    sub = {(s.unit_id, r["code"]): r["points"] for s in Score.objects.filter(run=run) for r in s.indicator_rows()}
     assert sub[(low.pk, "energy_per_output")] == 75.0
     assert sub[(high.pk, "energy_per_output")] == 25.0
     assert sub[(low.pk, "renewable_share")] == 25.0
@@ -75,15 +75,15 @@ def test_peer_group_widens_to_miit_group_then_cohort_below_ten(make_factory):
     d36 = [make_factory({"energy_per_output": 100 + i}, industry="36") for i in range(4)]
     d39 = [make_factory({"energy_per_output": 1000 + i}, industry="39") for i in range(3)]
     run = scoring.run_cohort(YEAR, "national").run
-    rows = {s.score.unit_id: s for s in IndicatorScore.objects.filter(run=run).select_related("score")}
-    assert (rows[d38[0].pk].peer, rows[d38[0].pk].peers) == ("division", 12)
-    assert rows[d38[0].pk].points == 100 * 11.5 / 12
+    rows = {s.unit_id: s.indicator_rows()[0] for s in Score.objects.filter(run=run)}
+    assert (rows[d38[0].pk]["peer"], rows[d38[0].pk]["peers"]) == ("division", 12)
+    assert rows[d38[0].pk]["points"] == round(100 * 11.5 / 12, 4)
     # 36 has 4 peers: widened to the equipment group (12 + 4 = 16); its best is better than none of 38's
-    assert (rows[d36[0].pk].peer, rows[d36[0].pk].peers) == ("group", 16)
-    assert rows[d36[0].pk].points == 100 * 3.5 / 16
+    assert (rows[d36[0].pk]["peer"], rows[d36[0].pk]["peers"]) == ("group", 16)
+    assert rows[d36[0].pk]["points"] == round(100 * 3.5 / 16, 4)
     # 39 is alone in its group (3): the whole cohort of 19
-    assert (rows[d39[0].pk].peer, rows[d39[0].pk].peers) == ("cohort", 19)
-    assert rows[d39[0].pk].points == 100 * 2.5 / 19
+    assert (rows[d39[0].pk]["peer"], rows[d39[0].pk]["peers"]) == ("cohort", 19)
+    assert rows[d39[0].pk]["points"] == round(100 * 2.5 / 19, 4)
 
 
 def test_weights_renormalised_over_the_indicators_that_apply(make_factory):
@@ -108,7 +108,8 @@ def test_benchmark_scores_linearly_and_clamps(make_factory):
                              baseline=Decimal(200), leading=Decimal(100))
     u = [make_factory({"energy_per_output": v}) for v in (50, 150, 300)]
     run = scoring.run_cohort(YEAR, "national").run
-    pts = {s.score.unit_id: (s.points, s.peer) for s in IndicatorScore.objects.filter(run=run).select_related("score")}
+    pts = {s.unit_id: (s.indicator_rows()[0]["points"], s.indicator_rows()[0]["peer"])
+           for s in Score.objects.filter(run=run)}
     assert pts[u[0].pk] == (100.0, "benchmark")
     assert pts[u[1].pk] == (50.0, "benchmark")
     assert pts[u[2].pk] == (0.0, "benchmark")
@@ -165,19 +166,18 @@ def test_run_is_atomic_a_failure_leaves_the_previous_run(make_factory, monkeypat
     real_execute = CursorWrapper.execute
 
     def failing_execute(self, sql, params=None):
-        if sql.lstrip().startswith("WITH w(code"):  # the composite phase, after two phases wrote rows
-            raise connection.features.connection.Database.OperationalError("disk I/O error (simulated)") \
-                if connection.vendor == "sqlite" else RuntimeError("simulated database failure")
+            # the summary, after the new run's Score rows were inserted in the same transaction
+        if 'COUNT("greencode_score"."id")' in sql:
+            raise OperationalError("could not extend file: No space left on device (simulated)")
         return real_execute(self, sql, params)
 
     monkeypatch.setattr(CursorWrapper, "execute", failing_execute)
-    with pytest.raises(Exception):  # noqa: B017 (the simulated failure's class depends on the database)
+    with pytest.raises(OperationalError):
         scoring.run_cohort(YEAR, "national")
     monkeypatch.undo()
     failed = ScoreRun.objects.exclude(pk=first.pk).get()
     assert failed.status == RunStatus.FAILED
     assert not Score.objects.filter(run=failed).exists()
-    assert not IndicatorScore.objects.filter(run=failed).exists()
     assert scoring.latest_run(YEAR, "national") == first
     after = list(Score.objects.filter(run=first).values_list("unit_id", "grade", "composite").order_by("unit_id"))
     assert after == before and len(after) == len(units)
