@@ -152,3 +152,8 @@ def test_healthz_reports_database_and_broker(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_language_is_chinese_even_for_an_english_browser(client):
+    body = client.get(reverse("registry:public_lookup"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "公开名单" in body
