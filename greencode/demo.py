@@ -1,0 +1,38 @@
+"""Demo green codes: after the reviews demo, score the 2023 and 2024 national cohorts and the provincial
+pilot, and let a couple of demo enterprises apply for their codes. With no reviews demo yet, it simply scores
+whatever accepted filings exist."""
+
+from django.db.models import Q
+
+from registry.models import Membership
+from reviews.models import Campaign
+
+from .models import GreenCode
+from .services import codes, scoring
+
+DEMO_APPLICANTS = ("ent_gz1", "ent_gz2", "ent_sz1", "ent_fs1")
+
+
+def seed(*, stdout, factories: int = 0, **_options) -> None:
+    years = sorted(Campaign.objects.filter(year__in=(2023, 2024), filings__state="accepted")
+                   .values_list("year", flat=True).distinct())
+    if not years:
+        stdout.write("greencode: no accepted filings to score yet")
+        return
+    for year in years:
+        for level in ("national", "provincial"):
+            if scoring.latest_run(year, level) is None:
+                result = scoring.run_cohort(year, level, trigger="demo")
+                stdout.write("greencode: " + result.summary())
+    issued = 0
+    for m in Membership.objects.filter(Q(user__username__in=DEMO_APPLICANTS), unit__isnull=False).select_related(
+            "user", "unit"):
+        for year in years:
+            if GreenCode.objects.filter(unit=m.unit, year=year).exists():
+                continue
+            try:
+                codes.apply_for_code(m.user, m.unit, year)
+                issued += 1
+            except codes.CodeError as exc:
+                stdout.write(f"greencode: {m.user.username} {year}: {exc}")
+    stdout.write(f"greencode: {issued} demo codes issued")

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Industry
+
+from .services.scoring import scored_indicators
+
+
+def _indicator_choices():
+    return [(i.code, f"{i.label} ({i.unit})" if i.unit else str(i.label)) for i in scored_indicators()]
+
+
+class BenchmarkForm(forms.Form):
+    industry = forms.ModelChoiceField(label=_("Industry"), queryset=Industry.objects.all(),
+                                      error_messages={"required": _("Industry: choose an industry."),
+                                                      "invalid_choice": _("Industry: choose an industry from the list.")})
+    code = forms.ChoiceField(label=_("Indicator"), choices=_indicator_choices,
+                             error_messages={"required": _("Indicator: choose an indicator."),
+                                             "invalid_choice": _("Indicator: choose an indicator from the list.")})
+    baseline = forms.DecimalField(label=_("Baseline value (基准值, 0 points)"), max_digits=18, decimal_places=6,
+                                  min_value=0, error_messages={"required": _("Baseline value: enter a number."),
+                                                               "invalid": _("Baseline value: enter a number."),
+                                                               "min_value": _("Baseline value: it cannot be negative.")})
+    leading = forms.DecimalField(label=_("Leading value (引领值, 100 points)"), max_digits=18, decimal_places=6,
+                                 min_value=0, error_messages={"required": _("Leading value: enter a number."),
+                                                              "invalid": _("Leading value: enter a number."),
+                                                              "min_value": _("Leading value: it cannot be negative.")})
+
+    def clean(self):
+        data = super().clean()
+        code, base, lead = data.get("code"), data.get("baseline"), data.get("leading")
+        if code and base is not None and lead is not None:
+            from reviews.indicators import BY_CODE
+
+            ind = BY_CODE[code]
+            if base == lead:
+                self.add_error("leading", _("Leading value: it must differ from the baseline value."))
+            elif ind.lower_is_better and lead > base:
+                self.add_error("leading", _("Leading value: lower is better for this indicator, so the leading "
+                                            "value must be below the baseline value."))
+            elif not ind.lower_is_better and lead < base:
+                self.add_error("leading", _("Leading value: higher is better for this indicator, so the leading "
+                                            "value must be above the baseline value."))
+            if ind.is_rate and (base > 100 or lead > 100):
+                self.add_error("baseline" if base > 100 else "leading",
+                               _("This indicator is a rate: values cannot exceed 100."))
+        return data
+
+
+class VerifyForm(forms.Form):
+    number = forms.CharField(label=_("Code number"), max_length=30,
+                             error_messages={"required": _("Code number: enter the number printed on the code."),
+                                             "max_length": _("Code number: at most 30 characters.")})
+
+
+class MethodForm(forms.Form):
+    body = forms.CharField(label=_("Text of the method page"), widget=forms.Textarea(attrs={"rows": 16}),
+                           max_length=50000,
+                           error_messages={"required": _("Text of the method page: it cannot be empty.")})

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "greencode"
+
+urlpatterns = [
+    path("", views.my_codes, name="mine"),
+    path("unit/<int:unit_id>/", views.unit_code, name="unit_code"),
+    path("unit/<int:unit_id>/apply/", views.apply, name="apply"),
+    path("<int:code_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:code_id>/certificate/", views.certificate, name="certificate"),
+    path("<int:code_id>/qr.svg", views.qr_svg, name="qr"),
+    path("verify/", views.verify, name="verify"),
+    path("v/<str:token>/", views.verify, name="verify_token"),
+    path("api/verify", views.verify_api, name="verify_api"),
+    path("method/", views.method, name="method"),
+    path("method/publish/", views.method_publish, name="method_publish"),
+    path("runs/", views.runs, name="runs"),
+    path("runs/rescore/", views.rescore, name="rescore"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/scores/", views.run_scores, name="run_scores"),
+    path("runs/<int:run_id>/compare/", views.run_compare, name="run_compare"),
+    path("runs/<int:run_id>/export.xlsx", views.run_export, name="run_export"),
+    path("benchmarks/", views.benchmarks, name="benchmarks"),
+]

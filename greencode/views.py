@@ -1,0 +1,341 @@
+"""Thin views over greencode.services: the enterprise's codes, public verification, the province's runs."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from registry import access
+from registry.enums import UnitKind
+from registry.models import Unit
+from registry.views import paginate, querystring_without_page
+from registry.xlsx import Sheet, xlsx_response
+from reviews.indicators import BY_CODE
+
+from .enums import REASON_ADVICE, CodeStatus, Grade, NoCodeReason
+from .forms import BenchmarkForm, MethodForm, VerifyForm
+from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
+from .ratelimit import rate_limited
+from .services import codes as code_service
+from .services import pages, queue, scoring
+
+
+def _verify_url(request, code: GreenCode) -> str:
+    return request.build_absolute_uri(reverse("greencode:verify_token", args=[code_service.sign(code)]))
+
+
+def _qr_svg(url: str) -> str:
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=3, dark="#1b4332"))  # noqa: S308 (segno's own SVG)
+
+
+# ---------------------------------------------------------------- enterprise
+
+@login_required
+def my_codes(request):
+    """The enterprise's factories, each with its newest score and code."""
+    units = list(access.visible_units(request.user).filter(
+        pk__in=sorted(access.roles_of(request.user).unit_ids), kind=UnitKind.FACTORY).select_related("industry"))
+    if not access.roles_of(request.user).unit_ids:
+        raise PermissionDenied
+    latest = {}
+    for s in (Score.objects.filter(unit__in=units, run__status="finished").select_related("run")
+              .order_by("unit_id", "-run__year", "-run__finished_at")):
+        if s.run.level == next(u.level for u in units if u.pk == s.unit_id):
+            latest.setdefault(s.unit_id, s)
+    codes = {}
+    for c in GreenCode.objects.filter(unit__in=units).order_by("-year"):
+        codes.setdefault(c.unit_id, c)
+    rows = [{"unit": u, "score": latest.get(u.pk), "code": codes.get(u.pk)} for u in units]
+    return render(request, "greencode/my_codes.html", {"rows": rows})
+
+
+def _unit_for(request, unit_id: int) -> Unit:
+    """The unit, if the person may see it (its own enterprise, its city, the province); else 404."""
+    return get_object_or_404(access.visible_units(request.user).select_related("industry", "city"), pk=unit_id,
+                             kind=UnitKind.FACTORY)
+
+
+@login_required
+def unit_code(request, unit_id: int):
+    unit = _unit_for(request, unit_id)
+    history = list(Score.objects.filter(unit=unit, run__status="finished", run__level=unit.level)
+                   .select_related("run", "industry").order_by("-run__year", "-run__finished_at", "-run_id"))
+    by_year = {}
+    for s in history:
+        by_year.setdefault(s.run.year, s)
+    years = sorted(by_year, reverse=True)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else 0))
+    except ValueError:
+        year = years[0] if years else 0
+    score = by_year.get(year)
+    code = GreenCode.objects.filter(unit=unit, year=year).first() if score else None
+    context = {
+        "unit": unit, "score": score, "year": year, "years": years, "code": code,
+        "earlier": [by_year[y] for y in years],
+        "chart": pages.position_chart(list(by_year.values())),
+        "can_apply": unit.pk in access.roles_of(request.user).unit_ids,
+    }
+    if score is not None:
+        context["indicators"] = pages.indicator_table(score)
+        context["next_grade"], context["next_cut"] = pages.next_cut(score)
+        if score.reason:
+            context["advice"] = REASON_ADVICE.get(NoCodeReason(score.reason))
+    else:
+        context["advice"] = REASON_ADVICE[NoCodeReason.NOT_FILED]
+    if code is not None:
+        context["status"] = code_service.status_of(code)
+        if code.withdrawn_at is None:
+            url = _verify_url(request, code)
+            context["verify_url"], context["qr"] = url, _qr_svg(url)
+    return render(request, "greencode/unit_code.html", context)
+
+
+@login_required
+@require_POST
+def apply(request, unit_id: int):
+    unit = _unit_for(request, unit_id)
+    try:
+        year = int(request.POST.get("year", ""))
+        code = code_service.apply_for_code(request.user, unit, year)
+    except ValueError:
+        messages.error(request, _("Year: choose the year of the code."))
+    except code_service.CodeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your green code %(number)s is issued.") % {"number": code.number})
+        return redirect(f"{reverse('greencode:unit_code', args=[unit.pk])}?year={code.year}")
+    return redirect("greencode:unit_code", unit_id=unit.pk)
+
+
+def _own_code(request, code_id: int) -> GreenCode:
+    return get_object_or_404(access.scoped(GreenCode.objects.select_related("unit", "unit__industry"), request.user),
+                             pk=code_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request, code_id: int):
+    code = _own_code(request, code_id)
+    if request.method == "POST":
+        try:
+            code_service.withdraw_code(request.user, code)
+        except code_service.CodeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The code %(number)s is withdrawn; verification now shows it as unknown.")
+                             % {"number": code.number})
+        return redirect(f"{reverse('greencode:unit_code', args=[code.unit_id])}?year={code.year}")
+    return render(request, "greencode/withdraw_confirm.html", {"code": code})
+
+
+@login_required
+def certificate(request, code_id: int):
+    code = _own_code(request, code_id)
+    if code.withdrawn_at is not None:
+        raise Http404
+    score = code.score if code.score_id else None
+    url = _verify_url(request, code)
+    return render(request, "greencode/certificate.html", {
+        "code": code, "score": Score.objects.select_related("run").filter(pk=code.score_id).first() if score else None,
+        "status": code_service.status_of(code), "verify_url": url, "qr": _qr_svg(url)})
+
+
+@login_required
+def qr_svg(request, code_id: int):
+    code = _own_code(request, code_id)
+    if code.withdrawn_at is not None:
+        raise Http404
+    svg = segno.make(_verify_url(request, code), error="m").svg_inline(scale=8)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="{code.number}.svg"'
+    return response
+
+
+# ---------------------------------------------------------------- public verification
+
+@never_cache
+@require_GET
+@rate_limited("page")
+def verify(request, token: str | None = None):
+    form = VerifyForm(request.GET or None)
+    result = None
+    if token is not None:
+        result = code_service.verify(token=token)
+    elif request.GET and form.is_valid():
+        result = code_service.verify(number=form.cleaned_data["number"])
+    return render(request, "greencode/verify.html", {"form": form, "result": result, "token": token,
+                                                      "statuses": CodeStatus})
+
+
+@never_cache
+@require_GET
+@rate_limited("api")
+def verify_api(request):
+    token, number = request.GET.get("token"), request.GET.get("number")
+    if not token and not number:
+        return JsonResponse({"error": _("Give a token or a code number.")}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    result = code_service.verify(token=token) if token else code_service.verify(number=number)
+    return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
+
+
+# ---------------------------------------------------------------- method page (public) and the province
+
+def method(request):
+    page = MethodPage.objects.first()
+    return render(request, "greencode/method.html", {
+        "page": page, "weights": scoring.indicator_weights(), "group_weights": scoring.GROUP_WEIGHTS,
+        "labels": {c: BY_CODE[c].label for c in scoring.indicator_weights()},
+        "can_publish": access.roles_of(request.user).province})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def method_publish(request):
+    access.require_province(request.user)
+    current = MethodPage.objects.first()
+    form = MethodForm(request.POST or None, initial={"body": current.body if current else ""})
+    if request.method == "POST" and form.is_valid():
+        MethodPage.objects.create(body=form.cleaned_data["body"], published_by=request.user)
+        messages.success(request, _("The method page is published."))
+        return redirect("greencode:method")
+    return render(request, "greencode/method_publish.html", {"form": form})
+
+
+@login_required
+def runs(request):
+    access.require_province(request.user)
+    qs = ScoreRun.objects.all()
+    year, level = request.GET.get("year", ""), request.GET.get("level", "")
+    if year.isdigit():
+        qs = qs.filter(year=int(year))
+    if level in ("national", "provincial"):
+        qs = qs.filter(level=level)
+    return render(request, "greencode/runs.html", {"page": paginate(request, qs), "year": year, "level": level,
+                                                   "querystring": querystring_without_page(request)})
+
+
+@login_required
+@require_POST
+def rescore(request):
+    access.require_province(request.user)
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("Year: enter a year such as 2024."))
+        return redirect("greencode:runs")
+    level = request.POST.get("level", "national")
+    if level not in ("national", "provincial"):
+        messages.error(request, _("Level: choose national or provincial."))
+        return redirect("greencode:runs")
+    queue.request_rescore(year, level, reason=f"requested by {request.user}")
+    messages.success(request, _("A re-score of %(year)s is queued; it appears below when it has finished.")
+                     % {"year": year})
+    return redirect("greencode:runs")
+
+
+def _run(request, run_id: int) -> ScoreRun:
+    access.require_province(request.user)
+    return get_object_or_404(ScoreRun, pk=run_id)
+
+
+@login_required
+def run_detail(request, run_id: int):
+    run = _run(request, run_id)
+    return render(request, "greencode/run_detail.html", {"run": run, "overview": pages.run_overview(run),
+                                                         "previous": pages.previous_run(run) if run.finished_at else None})
+
+
+@login_required
+def run_scores(request, run_id: int):
+    run = _run(request, run_id)
+    qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit__name")
+    grade, reason, q = request.GET.get("grade", ""), request.GET.get("reason", ""), request.GET.get("q", "").strip()
+    if grade in Grade.values:
+        qs = qs.filter(grade=grade)
+    if reason in NoCodeReason.values and reason:
+        qs = qs.filter(reason=reason)
+    if q:
+        qs = qs.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__iexact=q))
+    return render(request, "greencode/run_scores.html", {
+        "run": run, "page": paginate(request, qs), "grade": grade, "reason": reason, "q": q,
+        "grades": Grade.values, "reasons": [r for r in NoCodeReason if r.value],
+        "querystring": querystring_without_page(request)})
+
+
+@login_required
+def run_compare(request, run_id: int):
+    run = _run(request, run_id)
+    previous = pages.previous_run(run)
+    rows = []
+    if previous is not None:
+        before = dict(Score.objects.filter(run=previous).values_list("unit_id", "grade"))
+        qs = Score.objects.filter(run=run).select_related("unit")
+        for s in qs.order_by("unit__name"):
+            old = before.get(s.unit_id, "")
+            if old != s.grade:
+                rows.append({"unit": s.unit, "old": old, "new": s.grade, "reason": s.get_reason_display() if s.reason else ""})
+    page = paginate(request, rows)
+    return render(request, "greencode/run_compare.html", {"run": run, "previous": previous, "page": page,
+                                                          "moved": len(rows),
+                                                          "querystring": querystring_without_page(request)})
+
+
+@login_required
+def run_export(request, run_id: int):
+    run = _run(request, run_id)
+    codes = scoring.indicator_weights()
+
+    def rows():
+        qs = (Score.objects.filter(run=run).select_related("unit", "unit__city", "industry")
+              .order_by("rank", "unit__name").iterator(chunk_size=2000))
+        for s in qs:
+            subs = {r["code"]: r for r in s.indicator_rows()}
+            yield [s.unit.name, s.unit.credit_code, s.unit.city.name, str(s.industry), s.grade,
+                   str(s.get_reason_display()) if s.reason else "",
+                   float(s.composite) if s.composite is not None else None, s.rank, s.position,
+                   s.industry_rank, s.industry_position,
+                   *[subs[c]["points"] if c in subs else None for c in codes]]
+
+    headers = [_("Unit"), _("Unified social credit code"), _("City"), _("Industry"), _("Grade"), _("No-code reason"),
+               _("Composite"), _("Rank"), _("Top x % (province)"), _("Rank in the industry"),
+               _("Top y % (industry)"), *[str(BY_CODE[c].label) for c in codes]]
+    title = _("Green-code scores %(year)s, %(level)s, run %(id)s") % {
+        "year": run.year, "level": run.get_level_display(), "id": run.pk}
+    return xlsx_response(f"greencode-{run.year}-{run.level}-run{run.pk}.xlsx",
+                         [Sheet(title=str(run.year), headers=headers, rows=rows(), title_line=title)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def benchmarks(request):
+    access.require_province(request.user)
+    form = BenchmarkForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            Benchmark.objects.filter(pk=request.POST.get("delete") if request.POST["delete"].isdigit() else None).delete()
+            messages.success(request, _("The values are removed; the next run scores that indicator by percentile."))
+            return redirect("greencode:benchmarks")
+        if form.is_valid():
+            d = form.cleaned_data
+            Benchmark.objects.update_or_create(industry=d["industry"], code=d["code"], defaults={
+                "baseline": d["baseline"], "leading": d["leading"], "set_by": request.user})
+            messages.success(request, _("Saved. The values apply from the next run."))
+            return redirect("greencode:benchmarks")
+    qs = Benchmark.objects.select_related("industry").all()
+    page = paginate(request, qs)
+    for b in page:
+        b.label = BY_CODE[b.code].label if b.code in BY_CODE else b.code
+    return render(request, "greencode/benchmarks.html", {"form": form, "page": page,
+                                                         "querystring": querystring_without_page(request)})
