@@ -183,6 +183,7 @@ ROLE_HOME_URLS = {
 DEMO_SEEDERS = [
     "registry.demo.seed",
     "reviews.demo.seed",
+    "greencode.demo.seed",
 ]
 
 # Celery. With no broker configured, tasks run in-process through the very same code path.
@@ -199,6 +200,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Deadline reminders (before and after each campaign deadline); idempotent, so a re-run sends nothing twice.
     "reviews-send-reminders": {"task": "reviews.send_reminders", "schedule": 6 * 3600.0},
 }
+
+# The green-code sweep: re-queues any cohort with an accepted filing newer than its last finished run.
+CELERY_BEAT_SCHEDULE["greencode-sweep"] = {"task": "greencode.sweep",
+                                           "schedule": float(env("GREENCODE_SWEEP_SECONDS", "3600"))}
+
+# Cache: in-process by default; REDIS_CACHE_URL (e.g. redis://127.0.0.1:6379/2) shares it between processes,
+# which the public verification rate limit needs when several app processes run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "greenmfg"}}
+if env("REDIS_CACHE_URL"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}
+# Public green-code verification: requests per minute per client address (page and API each).
+GREENCODE_VERIFY_RATE = int(env("GREENCODE_VERIFY_RATE", "30"))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

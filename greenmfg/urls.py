@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("registry.urls")),
     path("reviews/", include("reviews.urls")),
+    path("code/", include("greencode.urls")),
 ]
 
 handler403 = "greenmfg.views.forbidden"
