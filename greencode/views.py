@@ -260,7 +260,7 @@ def run_detail(request, run_id: int):
 @login_required
 def run_scores(request, run_id: int):
     run = _run(request, run_id)
-    qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit__name")
+    qs = Score.objects.filter(run=run).select_related("run", "unit", "unit__city", "industry").order_by("rank", "unit__name")
     grade, reason, q = request.GET.get("grade", ""), request.GET.get("reason", ""), request.GET.get("q", "").strip()
     if grade in Grade.values:
         qs = qs.filter(grade=grade)

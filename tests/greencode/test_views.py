@@ -1,0 +1,317 @@
+"""The enterprise's code pages, public verification and the province's pages."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from greencode.models import Benchmark, GreenCode, MethodPage, ScoreRun
+from greencode.services import codes, scoring
+from registry.models import Industry
+from registry.signals import unit_removed
+from reviews.models import Campaign, IncidentReport
+from reviews.signals import incident_reported
+from tests.conftest import login
+from tests.factories import enterprise_user
+
+from .conftest import YEAR, campaign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def cohort(make_factory, n=20):
+    units = [make_factory({"energy_per_output": 10 + i}) for i in range(n)]
+    scoring.run_cohort(YEAR, "national")
+    return units
+
+
+def issued(unit):
+    """The enterprise applies; the code is made current (the 2024 codes have expired by the machine's date)."""
+    user = enterprise_user(unit)
+    code = codes.apply_for_code(user, unit, YEAR)
+    GreenCode.objects.filter(pk=code.pk).update(valid_until=timezone.localdate() + dt.timedelta(days=30))
+    code.refresh_from_db()
+    return user, code
+
+
+# ---------------------------------------------------------------- enterprise
+
+def test_code_page_shows_grade_positions_subscores_and_gap(make_factory, client):
+    units = cohort(make_factory)
+    user, code = issued(units[3])
+    r = login(client, user).get(reverse("greencode:unit_code", args=[units[3].pk]))
+    assert r.status_code == 200
+    html = r.content.decode()
+    score = r.context["score"]
+    assert score.grade == "A" and score.rank == 4
+    assert r.context["next_grade"] == "A+" and r.context["next_cut"] == ScoreRun.objects.get().cut_a_plus
+    assert "全省绿色工厂前 20%" in html and "行业内前 20%" in html
+    assert [(row["code"], row["points"], row["peer"], row["peers"]) for row in r.context["indicators"]] == [
+        ("energy_per_output", 100 * 16.5 / 20, "division", 20)]
+    # the gap to A+ (97.5) is 97.5 − 82.5 = 15 composite points: this single indicator would need 97.5
+    assert r.context["indicators"][0]["needed"] == 97.5
+    assert code.number in html and "<svg" in html and "GD-2024-N" in html
+
+
+def test_code_page_for_another_enterprise_is_404(make_factory, client):
+    units = cohort(make_factory, 3)
+    other = enterprise_user(units[1])
+    assert login(client, other).get(reverse("greencode:unit_code", args=[units[0].pk])).status_code == 404
+    _user, code = issued(units[0])
+    assert client.get(reverse("greencode:certificate", args=[code.pk])).status_code == 404
+    assert client.post(reverse("greencode:withdraw", args=[code.pk])).status_code == 404
+    assert client.post(reverse("greencode:apply", args=[units[0].pk]), {"year": YEAR}).status_code == 404
+
+
+def test_code_page_without_a_code_says_why_and_what_to_do(make_factory, client):
+    make_factory({"energy_per_output": 10})
+    unit = make_factory({"water_per_output": 10})  # neither energy nor CO₂: 填报不规范
+    scoring.run_cohort(YEAR, "national")
+    r = login(client, enterprise_user(unit)).get(reverse("greencode:unit_code", args=[unit.pk]))
+    html = r.content.decode()
+    assert "填报不规范" in html
+    assert "重新提交" in html  # the advice
+    assert 'action="/code/unit/' not in html  # no apply button
+
+
+def test_apply_then_withdraw_with_confirmation(make_factory, client):
+    units = cohort(make_factory, 3)
+    user = enterprise_user(units[0])
+    login(client, user)
+    r = client.post(reverse("greencode:apply", args=[units[0].pk]), {"year": YEAR})
+    code = GreenCode.objects.get()
+    assert r.status_code == 302 and code.grade == "A+" and code.withdrawn_at is None
+    assert code.valid_until == dt.date(2025, 4, 15)  # next filing due assumed 2025-03-15, plus one month
+    r = client.get(reverse("greencode:withdraw", args=[code.pk]))
+    assert "确认" in r.content.decode() or "撤回" in r.content.decode()
+    GreenCode.objects.get().withdrawn_at is None
+    client.post(reverse("greencode:withdraw", args=[code.pk]))
+    assert GreenCode.objects.get().withdrawn_at is not None
+    # applying again re-opens the same code number
+    client.post(reverse("greencode:apply", args=[units[0].pk]), {"year": YEAR})
+    assert GreenCode.objects.get().withdrawn_at is None and GreenCode.objects.count() == 1
+
+
+def test_apply_with_bad_year_is_a_message_not_a_500(make_factory, client):
+    units = cohort(make_factory, 3)
+    login(client, enterprise_user(units[0]))
+    r = client.post(reverse("greencode:apply", args=[units[0].pk]), {"year": "abc"}, follow=True)
+    assert r.status_code == 200 and GreenCode.objects.count() == 0
+    r = client.post(reverse("greencode:apply", args=[units[0].pk]), {"year": "1999"}, follow=True)
+    assert r.status_code == 200 and GreenCode.objects.count() == 0
+
+
+def test_certificate_and_qr(make_factory, client):
+    units = cohort(make_factory, 3)
+    user, code = issued(units[0])
+    login(client, user)
+    r = client.get(reverse("greencode:certificate", args=[code.pk]))
+    assert r.status_code == 200 and code.number in r.content.decode() and "<svg" in r.content.decode()
+    r = client.get(reverse("greencode:qr", args=[code.pk]))
+    assert r["Content-Type"] == "image/svg+xml" and r.content.startswith(b"<svg")
+
+
+def test_valid_until_uses_the_next_campaign_when_it_exists(db):
+    campaign(YEAR)
+    Campaign.objects.create(year=YEAR + 1, filing_opens=dt.date(2025, 1, 10), filing_due=dt.date(2025, 4, 15),
+                            city_review_due=dt.date(2025, 4, 30), province_report_due=dt.date(2025, 5, 15))
+    assert scoring.valid_until(YEAR) == dt.date(2025, 5, 15)
+
+
+# ---------------------------------------------------------------- verification
+
+def test_verify_by_link_shows_name_masked_code_grade_and_no_indicators(make_factory, client):
+    units = cohort(make_factory, 3)
+    _user, code = issued(units[0])
+    r = client.get(reverse("greencode:verify_token", args=[codes.sign(code)]))
+    html = r.content.decode()
+    assert r.status_code == 200 and r.context["result"].status == "valid"
+    assert units[0].name in html and units[0].masked_credit_code in html and units[0].credit_code not in html
+    assert "综合能耗" not in html and "composite" not in html
+
+
+def test_verify_rejects_a_tampered_or_invented_token(make_factory, client):
+    units = cohort(make_factory, 3)
+    _user, code = issued(units[0])
+    token = codes.sign(code)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    r = client.get(reverse("greencode:verify_token", args=[tampered]))
+    assert r.context["result"].tampered is True and "不是本平台签发" in r.content.decode()
+    forged = signing.dumps({"n": code.number}, salt="another-salt")
+    assert client.get(reverse("greencode:verify_token", args=[forged])).context["result"].tampered is True
+    r = client.get(reverse("greencode:verify_api"), {"token": "made-up"})
+    assert r.json()["status"] == "unknown" and r.json()["tampered"] is True and r.json()["name"] is None
+
+
+def test_verify_shows_expired_and_revoked(make_factory, client):
+    units = cohort(make_factory, 3)
+    _u, code = issued(units[0])
+    GreenCode.objects.filter(pk=code.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    r = client.get(reverse("greencode:verify"), {"number": code.number.lower()})
+    assert r.context["result"].status == "expired" and "已过期" in r.content.decode()
+    unit_removed.send(sender=type(units[0]), unit=units[0], actor=None, reason="MIIT")
+    r = client.get(reverse("greencode:verify_api"), {"number": code.number})
+    data = r.json()
+    assert data["status"] == "revoked" and data["grade"] == "A+" and data["credit_code"] == units[0].masked_credit_code
+    assert set(data) == {"status", "tampered", "number", "name", "credit_code", "grade", "year", "valid_until",
+                         "revoked_at"}
+
+
+def test_incident_revokes_codes_at_once(make_factory, gz_reviewer):
+    units = cohort(make_factory, 3)
+    _u, code = issued(units[1])
+    incident = IncidentReport.objects.create(unit=units[1], campaign=campaign(), kind="safety",
+                                             occurred_on=dt.date(2024, 5, 1), description="x", reported_by=gz_reviewer)
+    incident_reported.send(sender=IncidentReport, incident=incident)
+    code.refresh_from_db()
+    assert codes.status_of(code) == "revoked" and "事故" in code.revoked_reason or code.revoked_reason
+
+
+def test_verify_unknown_and_withdrawn_numbers(make_factory, client):
+    units = cohort(make_factory, 3)
+    user, code = issued(units[0])
+    codes.withdraw_code(user, code)
+    assert client.get(reverse("greencode:verify"), {"number": code.number}).context["result"].status == "unknown"
+    assert client.get(reverse("greencode:verify"), {"number": "GD-2024-N9999999"}).context["result"].status == "unknown"
+    r = client.get(reverse("greencode:verify"), {"number": "x" * 40})
+    assert r.status_code == 200 and r.context["result"] is None and "30" in r.content.decode()
+
+
+def test_verification_is_rate_limited_with_a_chinese_message(make_factory, client, settings):
+    settings.GREENCODE_VERIFY_RATE = 3
+    url = reverse("greencode:verify_api")
+    assert [client.get(url, {"number": "GD-1"}).status_code for _ in range(3)] == [200, 200, 200]
+    r = client.get(url, {"number": "GD-1"})
+    assert r.status_code == 429 and "请求过于频繁" in r.json()["error"]
+    r = client.get(reverse("greencode:verify"), {"number": "GD-1"})
+    assert r.status_code == 200  # the page has its own allowance
+    other = client.get(url, {"number": "GD-1"}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200
+
+
+# ---------------------------------------------------------------- constant queries
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_code_page_runs_a_constant_number_of_queries(make_factory, client, django_assert_num_queries, n):
+    units = cohort(make_factory, n)
+    scoring.run_cohort(YEAR, "national")  # a second run of the year: history holds more rows
+    user, _code = issued(units[0])
+    login(client, user)
+    with django_assert_num_queries(6):
+        assert client.get(reverse("greencode:unit_code", args=[units[0].pk])).status_code == 200
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_verify_page_runs_a_constant_number_of_queries(make_factory, client, django_assert_num_queries, n):
+    units = cohort(make_factory, n)
+    _user, code = issued(units[0])
+    token = codes.sign(code)
+    with django_assert_num_queries(1):
+        assert client.get(reverse("greencode:verify_token", args=[token])).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(reverse("greencode:verify_api"), {"number": code.number}).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_province_lists_run_a_constant_number_of_queries(make_factory, client, province, django_assert_num_queries, n):
+    units = cohort(make_factory, n * 5)
+    run = scoring.run_cohort(YEAR, "national").run
+    for i in range(n):
+        Benchmark.objects.create(industry=Industry.objects.all()[i], code="renewable_share", baseline=0, leading=50)
+    login(client, province)
+    with django_assert_num_queries(6):
+        assert client.get(reverse("greencode:run_scores", args=[run.pk])).status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get(reverse("greencode:runs")).status_code == 200
+    with django_assert_num_queries(7):
+        assert client.get(reverse("greencode:run_compare", args=[run.pk])).status_code == 200
+    with django_assert_num_queries(6):
+        assert client.get(reverse("greencode:benchmarks")).status_code == 200
+    assert len(units) == n * 5
+
+
+# ---------------------------------------------------------------- province
+
+def test_run_page_shows_distribution_cuts_industries_reasons_and_weights(make_factory, client, province):
+    cohort(make_factory, 20)
+    make_factory(filed=False)
+    run = scoring.run_cohort(YEAR, "national").run
+    r = login(client, province).get(reverse("greencode:run", args=[run.pk]))
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert [(b["grade"], b["n"]) for b in r.context["overview"]["bars"]] == [("A+", 1), ("A", 7), ("B", 12)]
+    assert "未填报" in html and f"{run.cut_a:.4f}" in html and "计算机、通信和其他电子设备制造业" in html
+    assert len(r.context["overview"]["weights"]) == 15
+
+
+def test_compare_lists_who_moved_grade(make_factory, client, province):
+    units = cohort(make_factory, 20)
+    units[19].filings.get().indicators.filter(code="energy_per_output").update(value=1)
+    run = scoring.run_cohort(YEAR, "national").run
+    r = login(client, province).get(reverse("greencode:run_compare", args=[run.pk]))
+    moved = {(row["unit"].pk, row["old"], row["new"]) for row in r.context["page"]}
+    assert (units[19].pk, "B", "A+") in moved and (units[0].pk, "A+", "A") in moved
+
+
+def test_export_all_scores_xlsx(make_factory, client, province):
+    cohort(make_factory, 5)
+    run = ScoreRun.objects.get()
+    r = login(client, province).get(reverse("greencode:run_export", args=[run.pk]))
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[1][1:5] == ("统一社会信用代码", "城市", "行业", "等级")
+    assert len(rows) == 2 + 5 and rows[2][4] == "A+" and rows[2][7] == 1
+
+
+def test_province_pages_are_forbidden_to_others(make_factory, client, gz_reviewer):
+    cohort(make_factory, 3)
+    run = ScoreRun.objects.get()
+    login(client, gz_reviewer)
+    for name, args in (("greencode:runs", []), ("greencode:run", [run.pk]), ("greencode:run_export", [run.pk]),
+                       ("greencode:benchmarks", []), ("greencode:method_publish", [])):
+        assert client.get(reverse(name, args=args)).status_code == 403
+
+
+def test_benchmark_form_validates_direction_and_saves(client, province):
+    login(client, province)
+    industry = Industry.objects.get(code="39")
+    r = client.post(reverse("greencode:benchmarks"), {"industry": industry.pk, "code": "energy_per_output",
+                                                      "baseline": "100", "leading": "200"})
+    assert r.status_code == 200 and Benchmark.objects.count() == 0
+    assert "引领值" in r.content.decode()
+    r = client.post(reverse("greencode:benchmarks"), {"industry": industry.pk, "code": "energy_per_output",
+                                                      "baseline": "abc", "leading": ""})
+    assert r.status_code == 200 and Benchmark.objects.count() == 0
+    r = client.post(reverse("greencode:benchmarks"), {"industry": industry.pk, "code": "energy_per_output",
+                                                      "baseline": "200", "leading": "100"})
+    assert r.status_code == 302 and Benchmark.objects.get().leading == 100
+
+
+def test_method_page_is_public_and_the_province_publishes_it(client, province):
+    r = client.get(reverse("greencode:method"))
+    assert r.status_code == 200 and "35" in r.content.decode()
+    login(client, province)
+    client.post(reverse("greencode:method_publish"), {"body": "绿码评价方法 v1 正文"})
+    client.logout()
+    assert "绿码评价方法 v1 正文" in client.get(reverse("greencode:method")).content.decode()
+    assert MethodPage.objects.count() == 1
+
+
+def test_json_endpoint_never_leaks_indicator_data(make_factory, client):
+    units = cohort(make_factory, 3)
+    _u, code = issued(units[0])
+    body = client.get(reverse("greencode:verify_api"), {"token": codes.sign(code)}).content.decode()
+    assert json.loads(body)["status"] == "valid"
+    assert "energy" not in body and "composite" not in body and "percentile" not in body
