@@ -68,7 +68,8 @@ class IndicatorChecksForm(forms.Form):
         for indicator in key_indicators(filing.unit.kind):
             check = checks.get(indicator.code)
             verdict = forms.ChoiceField(
-                label=indicator.label, choices=CheckVerdict.choices, widget=forms.RadioSelect,
+                label=indicator.label, choices=CheckVerdict.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 initial=check.verdict if check else None,
                 error_messages={"required": _("Choose compliant or non-compliant.")},
             )
@@ -101,7 +102,7 @@ class FlagVerdictsForm(forms.Form):
         choices = [(FlagVerdict.CONFIRMED, FlagVerdict.CONFIRMED.label), (FlagVerdict.REJECTED, FlagVerdict.REJECTED.label)]
         for flag in self.flags:
             self.fields[f"verdict_{flag.pk}"] = forms.ChoiceField(
-                label=flag.code, choices=choices, widget=forms.RadioSelect,
+                label=flag.code, choices=choices, widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 initial=flag.verdict if flag.verdict != FlagVerdict.PENDING else None,
                 error_messages={"required": _("Confirm or reject this flag.")},
             )

@@ -158,6 +158,8 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     values = {i.code: i.value for i in filing.indicators.all()}
     checks = {c.code: c for c in filing.checks.select_related("checked_by")}
     flags = list(filing.flags.select_related("verdict_by").order_by("code", "kind"))
+    for flag in flags:
+        flag.indicator = BY_CODE.get(flag.code)
     can_review = review_services.is_city_reviewer_for(request.user, filing.unit)
     is_open = filing.state == FilingState.SUBMITTED
     checks_form = checks_form or IndicatorChecksForm(filing=filing, values=values, checks=checks)
