@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (SQL is built from model table names and constants; every value is a parameter)
 """Method v1: score one cohort (a year and a level) in a handful of set-based SQL statements.
 
 The whole run is one transaction: readers see the previous finished run until this one commits, and a

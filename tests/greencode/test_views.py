@@ -96,7 +96,7 @@ def test_apply_then_withdraw_with_confirmation(make_factory, client):
     assert code.valid_until == dt.date(2025, 4, 15)  # next filing due assumed 2025-03-15, plus one month
     r = client.get(reverse("greencode:withdraw", args=[code.pk]))
     assert "确认" in r.content.decode() or "撤回" in r.content.decode()
-    GreenCode.objects.get().withdrawn_at is None
+    assert GreenCode.objects.get().withdrawn_at is None
     client.post(reverse("greencode:withdraw", args=[code.pk]))
     assert GreenCode.objects.get().withdrawn_at is not None
     # applying again re-opens the same code number
