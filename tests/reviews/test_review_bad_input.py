@@ -1,0 +1,55 @@
+"""Bad input never gives a 500 and never half-saves: every review endpoint answers junk with a message."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.enums import FilingState, Outcome, ProposalState
+from reviews.models import AdjustmentProposal, IncidentReport, IndicatorCheck, MiitDecision, OnSiteAssessment
+from reviews.services import review as review_services
+from tests.conftest import login
+
+from .review_helpers import open_campaign, submitted_filing
+
+pytestmark = pytest.mark.django_db
+
+JUNK = {"verdict_energy_per_output": "maybe", "note_energy_per_output": "x" * 5000, "planned_date": "2024-13-45",
+        "completed_on": "yesterday", "conclusion": "perhaps", "outcome": "explode", "remove_reason": "because",
+        "rectify_due": "soon", "proposals": ["abc", "-1", "999999"], "action": "delete", "decided_on": "x",
+        "unit": "abc", "kind": "fire", "occurred_on": "", "year": "20x4", "city": "../", "confirm": "",
+        "verdict_1": "confirmed", "page": "-3"}
+
+
+def test_review_junk_posts_are_answered_without_a_500_and_save_nothing(client, gz_unit, gz_reviewer, province):
+    campaign = open_campaign()
+    filing = submitted_filing(campaign, gz_unit)
+    login(client, gz_reviewer)
+    city_urls = [
+        reverse("reviews:review_checks", args=[filing.pk]), reverse("reviews:review_flags", args=[filing.pk]),
+        reverse("reviews:assessment_create", args=[filing.pk]), reverse("reviews:filing_return", args=[filing.pk]),
+        reverse("reviews:proposal_create", args=[gz_unit.pk]), reverse("reviews:package_submit"),
+        reverse("reviews:incident_create"), reverse("reviews:not_filed"),
+    ]
+    for url in city_urls:
+        response = client.post(url, JUNK)
+        assert (url, response.status_code in (200, 302, 400)) == (url, True)
+    for url in (reverse("reviews:review_list"), reverse("reviews:proposal_list"), reverse("reviews:city_dashboard"),
+                reverse("reviews:not_filed"), reverse("reviews:incident_list")):
+        assert client.get(url, JUNK).status_code == 200
+    filing.refresh_from_db()
+    assert filing.state == FilingState.SUBMITTED
+    assert (IndicatorCheck.objects.count(), OnSiteAssessment.objects.count(), AdjustmentProposal.objects.count(),
+            IncidentReport.objects.count()) == (0, 0, 0, 0)
+
+    review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP}, actor=gz_reviewer)
+    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
+    proposal = AdjustmentProposal.objects.get()
+    login(client, province)
+    for url in (reverse("reviews:proposals_decide"), reverse("reviews:miit_decision", args=[proposal.pk]),
+                reverse("reviews:campaign_create")):
+        response = client.post(url, JUNK)
+        assert (url, response.status_code in (200, 302, 400)) == (url, True)
+    for url in (reverse("reviews:province_dashboard"), reverse("reviews:proposal_list"), reverse("reviews:adjustments_xlsx")):
+        assert client.get(url, JUNK).status_code == 200
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.SUBMITTED
+    assert MiitDecision.objects.count() == 0
