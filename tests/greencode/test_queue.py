@@ -126,13 +126,17 @@ def test_real_worker_rescores_through_the_broker():
     campaign()
     units = [factory({"energy_per_output": 10 + i}) for i in range(4)]
     assert app.conf.task_always_eager is False
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=[settings.CELERY_TASK_DEFAULT_QUEUE]):
-        filing_accepted.send(sender=Filing, filing=Filing.objects.get(unit=units[0]))
-        deadline = timezone.now() + dt.timedelta(seconds=30)
-        while timezone.now() < deadline and not ScoreRun.objects.filter(status="finished").exists():
-            import time
+    app.conf.result_backend = settings.CELERY_BROKER_URL  # as tests/greenmfg/test_celery.py does
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[settings.CELERY_TASK_DEFAULT_QUEUE]):
+            filing_accepted.send(sender=Filing, filing=Filing.objects.get(unit=units[0]))
+            deadline = timezone.now() + dt.timedelta(seconds=30)
+            while timezone.now() < deadline and not ScoreRun.objects.filter(status="finished").exists():
+                import time
 
-            time.sleep(0.2)
+                time.sleep(0.2)
+    finally:
+        app.conf.result_backend = None
     run = ScoreRun.objects.get()
     assert (run.status, run.graded, run.trigger) == ("finished", 4, "queue")
     assert Filing.objects.filter(state=FilingState.ACCEPTED).count() == 4
