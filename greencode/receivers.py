@@ -2,6 +2,7 @@
 
 from django.dispatch import receiver
 
+from registry.enums import UnitKind
 from registry.signals import unit_removed
 from reviews.signals import filing_accepted, incident_reported
 
@@ -10,6 +11,8 @@ from .services import codes, queue
 
 @receiver(filing_accepted, dispatch_uid="greencode.filing_accepted")
 def on_filing_accepted(sender, filing, **kwargs):
+    if filing.unit.kind != UnitKind.FACTORY:
+        return  # only green factories are graded
     queue.request_rescore(filing.campaign.year, filing.unit.level, reason=f"filing {filing.pk} accepted")
 
 

@@ -22,8 +22,8 @@ from registry.enums import UnitKind
 from reviews.enums import FilingState
 from reviews.models import Filing
 
-from ..enums import SCORED_LEVELS
-from ..models import CohortState
+from ..enums import SCORED_LEVELS, RunStatus
+from ..models import CohortState, ScoreRun
 from . import scoring
 
 log = logging.getLogger("greenmfg.greencode")
@@ -79,11 +79,13 @@ def run_pending(year: int, level: str) -> scoring.RunResult | None:
 
 
 def due_cohorts(now=None) -> list[tuple[int, str]]:
-    """Cohorts with an accepted factory filing newer than the start of their last finished run."""
+    """Cohorts with an accepted factory filing newer than the start of their last finished run (however that
+    run was started: queue, command or demo)."""
     newest = (Filing.objects.filter(state=FilingState.ACCEPTED, unit__kind=UnitKind.FACTORY,
                                     unit__level__in=SCORED_LEVELS, accepted_at__isnull=False)
               .values_list("campaign__year", "unit__level").annotate(last=Max("accepted_at")).order_by())
-    states = {(s.year, s.level): s.last_started_at for s in CohortState.objects.all()}
+    states = {(y, lv): started for y, lv, started in ScoreRun.objects.filter(status=RunStatus.FINISHED)
+              .values_list("year", "level").annotate(started=Max("started_at")).order_by()}
     due = []
     for year, level, last in newest:
         started = states.get((year, level))

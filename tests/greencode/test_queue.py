@@ -140,3 +140,24 @@ def test_real_worker_rescores_through_the_broker():
     run = ScoreRun.objects.get()
     assert (run.status, run.graded, run.trigger) == ("finished", 4, "queue")
     assert Filing.objects.filter(state=FilingState.ACCEPTED).count() == 4
+
+
+def test_sweep_counts_runs_started_by_the_command(make_factory):
+    from greencode.services import scoring
+
+    make_factory({"energy_per_output": 10})
+    scoring.run_cohort(YEAR, "national", trigger="command")
+    assert queue.due_cohorts() == []
+
+
+def test_a_park_filing_accepted_queues_nothing(db, django_capture_on_commit_callbacks):
+    from tests.factories import UnitFactory
+
+    from .conftest import campaign
+
+    park = UnitFactory(kind="park", industry=None)
+    filing = Filing.objects.create(campaign=campaign(), unit=park, state=FilingState.ACCEPTED,
+                                   accepted_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        filing_accepted.send(sender=Filing, filing=filing)
+    assert callbacks == [] and not CohortState.objects.exists()
