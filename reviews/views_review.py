@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -617,9 +617,7 @@ def enterprise_home(request):
     units = access.visible_units(request.user).filter(pk__in=roles.unit_ids).select_related("city", "industry")
     if campaign is not None:
         units = units.prefetch_related(
-            Prefetch("filings", queryset=Filing.objects.filter(campaign=campaign).annotate(
-                n_flags=Count("flags", filter=Q(flags__explanation="")),
-            ), to_attr="campaign_filings"),
+            Prefetch("filings", queryset=Filing.objects.filter(campaign=campaign), to_attr="campaign_filings"),
             Prefetch("proposals", queryset=AdjustmentProposal.objects.filter(campaign=campaign), to_attr="campaign_proposals"),
         )
     cards = []
