@@ -67,3 +67,31 @@ def test_review_page_queries_are_constant(client, django_assert_num_queries, gz_
         assert len(response.context["page"].object_list) == n
     elif counted == "cards":
         assert len(response.context["cards"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_review_filing_page_queries_do_not_grow_with_assessments_and_history(client, django_assert_num_queries,
+                                                                            gz_unit, gz_reviewer, n):
+    campaign = open_campaign()
+    filing = submitted_filing(campaign, gz_unit)
+    for i in range(n):
+        review_services.save_assessment(filing, {"planned_date": timezone.localdate(), "team": f"评估组{i}"},
+                                         actor=gz_reviewer)
+    login(client, gz_reviewer)
+    with django_assert_num_queries(13):
+        response = client.get(reverse("reviews:review_filing", args=[filing.pk]))
+    assert len(response.context["assessments"]) == n
+    assert len(response.context["history"]) == n + 1
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_review_proposal_page_queries_do_not_grow_with_history(client, django_assert_num_queries, gz_unit,
+                                                               gz_reviewer, province, n):
+    campaign = open_campaign()
+    for i in range(n):
+        review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP, "reason": f"第{i}次"}, actor=gz_reviewer)
+    proposal = review_services.AdjustmentProposal.objects.get(unit=gz_unit)
+    login(client, province)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("reviews:proposal_detail", args=[proposal.pk]))
+    assert len(response.context["history"]) == n
