@@ -56,8 +56,10 @@ def _int(value) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _batch(value) -> int | None:

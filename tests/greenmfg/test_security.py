@@ -18,6 +18,7 @@ ROOT = settings.BASE_DIR
 def test_security_check_deploy_is_clean_under_production_settings():
     env = {**os.environ, "DJANGO_PRODUCTION": "1", "DJANGO_DEBUG": "0",
            "DJANGO_SECRET_KEY": "x9$Lk2!vQ7#pR4@tW8^zN1&mB6*cF3(hJ5)yD0_sG-eA+uK=Vq7Tn2Wc5Rb8Yd", "DJANGO_ALLOWED_HOSTS": "green.example.gov.cn"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; never in production
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr + result.stdout
