@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from django.conf import settings
@@ -12,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.enums import Level
 from registry.models import Industry, Unit
+from reviews.indicators import BY_CODE, indicators_for
 
 from .enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
+
+# The indicators method v1 scores for a green factory (per-万元 intensities and rates), in the method's order.
+SCORED_CODES = tuple(i.code for i in indicators_for("factory", scored_only=True))
 
 
 class ScoreRun(models.Model):
@@ -32,6 +35,8 @@ class ScoreRun(models.Model):
     inputs = models.PositiveIntegerField(_("factories considered"), default=0)
     graded = models.PositiveIntegerField(_("factories graded"), default=0)
     counts = models.JSONField(_("counts"), default=dict)
+    peer_groups = models.JSONField(_("peer groups"), default=dict,
+                                   help_text="{industry id: {indicator: [peer level, peers]}}")
     status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started"))
@@ -65,8 +70,11 @@ class Score(models.Model):
     industry_rank = models.PositiveIntegerField(_("rank in the industry"), null=True, blank=True)
     industry_size = models.PositiveIntegerField(_("factories in the industry"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
-    # {"indicator code": [sub-score 0-100, "peer group|peers"], ...}, written by the run in SQL
-    sub_scores = models.TextField(_("indicator sub-scores"), default="{}")
+    # One sub-score column per scored indicator (s_<code>), NULL where it does not apply. The peer group
+    # of each (industry, indicator) is the same for every factory, so the run stores it once (peer_groups).
+    for _code in SCORED_CODES:
+        locals()[f"s_{_code}"] = models.FloatField(null=True, blank=True)
+    del _code
 
     class Meta:
         verbose_name = _("score")
@@ -84,17 +92,16 @@ class Score(models.Model):
         return math.ceil(100 * self.rank / self.run.graded)
 
     def indicator_rows(self) -> list[dict]:
-        """Each scored indicator: code, sub-score, peer group and its size (in the method's order)."""
-        from reviews.indicators import BY_CODE
-
-        data = json.loads(self.sub_scores or "{}")
+        """Each scored indicator that applies: code, sub-score, peer group and its size (the method's order)."""
+        groups = (self.run.peer_groups or {}).get(str(self.industry_id), {})
         rows = []
-        for code, ind in BY_CODE.items():
-            if code in data:
-                points, peer = data[code]
-                level, _sep, size = str(peer).partition("|")
-                rows.append({"code": code, "indicator": ind, "points": round(float(points), 4), "peer": level,
-                             "peer_label": PeerLevel(level).label, "peers": int(size or 0)})
+        for code in SCORED_CODES:
+            points = getattr(self, f"s_{code}")
+            if points is None:
+                continue
+            level, size = groups.get(code, [PeerLevel.COHORT.value, 0])
+            rows.append({"code": code, "indicator": BY_CODE[code], "points": round(points, 4), "peer": level,
+                         "peer_label": PeerLevel(level).label, "peers": size})
         return rows
 
     @property

@@ -298,7 +298,7 @@ def run_export(request, run_id: int):
     codes = scoring.indicator_weights()
 
     def rows():
-        qs = (Score.objects.filter(run=run).select_related("unit", "unit__city", "industry")
+        qs = (Score.objects.filter(run=run).select_related("run", "unit", "unit__city", "industry")
               .order_by("rank", "unit__name").iterator(chunk_size=2000))
         for s in qs:
             subs = {r["code"]: r for r in s.indicator_rows()}

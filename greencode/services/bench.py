@@ -79,6 +79,10 @@ def build(n: int, seed: int = 4) -> dict:
     """N national green factories, each with an accepted filing and its derived indicators."""
     t0 = time.perf_counter()
     rng = random.Random(seed)
+    if not City.objects.exists() or not Industry.objects.exists():
+        from django.core.management import call_command
+
+        call_command("loaddata", "cities", "industries", verbosity=0)
     clear()
     campaign = Campaign.objects.create(
         year=BENCH_YEAR, title="benchmark", filing_opens=f"{BENCH_YEAR}-01-15", filing_due=f"{BENCH_YEAR}-03-15",

@@ -35,7 +35,7 @@ from reviews.indicators import HIGHER_IS_BETTER, indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
 
 from ..enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
-from ..models import Benchmark, GreenCode, Score, ScoreRun
+from ..models import SCORED_CODES, Benchmark, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
 
@@ -156,7 +156,7 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
         with transaction.atomic():
             _tune()
             _phase(timings, "eligibility", _eligibility, campaign, level)
-            _phase(timings, "indicators", _indicators, weights, benchmarks)
+            _phase(timings, "indicators", _indicators, run, weights, benchmarks)
             graded = _phase(timings, "write", _write, run)
             _phase(timings, "summary", _summary, run, graded)
             _phase(timings, "codes", _follow_codes, run)
@@ -265,32 +265,50 @@ def _mid_rank(suffix: str) -> str:
     return f"100.0 * ({worse} + 0.5 * ({worse_or_equal} - {worse})) / r.n_{suffix}"
 
 
-def _levels_needed(reported_cte: str, params: list) -> tuple[bool, bool]:
-    """Whether any indicator needs the MIIT-group window, and whether any needs the whole-cohort one."""
+def _peer_counts(reported_cte: str, params: list) -> list[tuple]:
+    """(indicator index, industry id, MIIT group, factories reporting it) for the graded factories."""
     sql = f"""
-    WITH {reported_cte},
-    d AS (SELECT code, industry_id, grp, COUNT(*) AS n FROM v GROUP BY code, industry_id, grp),
-    g AS (SELECT code, grp, SUM(n) AS n FROM d GROUP BY code, grp)
-    SELECT
-      (SELECT COUNT(*) FROM d WHERE n < {MIN_PEERS}),
-      (SELECT COUNT(*) FROM d JOIN g ON g.code = d.code AND g.grp = d.grp WHERE d.n < {MIN_PEERS} AND g.n < {MIN_PEERS})
+    WITH {reported_cte}
+    SELECT code, industry_id, grp, COUNT(*) FROM v GROUP BY code, industry_id, grp
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        thin_division, thin_group = cursor.fetchone()
-    return bool(thin_division), bool(thin_group)
+        return cursor.fetchall()
 
 
-def _indicators(weights: dict[str, float], benchmarks: list) -> None:
-    """gc_unit: per graded factory, its composite and its sub-scores (JSON text), from one pass of windows.
+def peer_groups(counts: list[tuple], codes: list[str], benchmarked: set[tuple[int, str]]) -> dict:
+    """{industry id: {indicator: [peer level, peers]}}: the division's factories reporting the indicator,
+    widened to the MIIT group, then to the whole cohort, below MIN_PEERS; or the baseline/leading values."""
+    by_group, by_code = defaultdict(int), defaultdict(int)
+    for idx, _industry, grp, n in counts:
+        by_group[(idx, grp)] += n
+        by_code[idx] += n
+    groups: dict = defaultdict(dict)
+    for idx, industry, grp, n in counts:
+        code = codes[idx]
+        if (industry, code) in benchmarked:
+            groups[str(industry)][code] = [PeerLevel.BENCHMARK.value, 0]
+        elif n >= MIN_PEERS:
+            groups[str(industry)][code] = [PeerLevel.DIVISION.value, n]
+        elif by_group[(idx, grp)] >= MIN_PEERS:
+            groups[str(industry)][code] = [PeerLevel.GROUP.value, by_group[(idx, grp)]]
+        else:
+            groups[str(industry)][code] = [PeerLevel.COHORT.value, by_code[idx]]
+    return dict(groups)
+
+
+def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> None:
+    """gc_unit: per graded factory, its sub-score per scored indicator and its composite, from one pass of
+    window functions and one GROUP BY.
 
     Each sub-score is a mid-rank percentile in the better direction within the peer group, widened from the
     division to the MIIT group to the cohort below MIN_PEERS, or the linear baseline/leading score.
     """
     fi = _t(FilingIndicator._meta.db_table)
     directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
-    dir_cte, dir_params = _values_cte("dirs", ("code", "idx", "dir"),
-                                      [(c, n, d) for n, (c, d) in enumerate(sorted(directions.items()))])
+    codes = list(SCORED_CODES)
+    index = {c: n for n, c in enumerate(codes)}
+    dir_cte, dir_params = _values_cte("dirs", ("code", "idx", "dir"), [(c, index[c], directions[c]) for c in codes])
     reported = f"""{dir_cte},
     v AS (
       SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
@@ -300,12 +318,14 @@ def _indicators(weights: dict[str, float], benchmarks: list) -> None:
       JOIN dirs ON dirs.code = x.code
       WHERE e.reason = ''
     )"""
-    need_group, need_cohort = _levels_needed(reported, list(dir_params))
-    index = {c: n for n, c in enumerate(sorted(directions))}
-    w_cte, w_params = _values_cte("w", ("code", "weight", "name"),
-                                  [(index[c], w, c) for c, w in sorted(weights.items())])
+    counts = _peer_counts(reported, list(dir_params))
+    run.peer_groups = peer_groups(counts, codes, {(i, c) for i, c, _b, _l in benchmarks})
+    levels = {level for per in run.peer_groups.values() for level, _n in per.values()}
+    need_group = PeerLevel.GROUP.value in levels or PeerLevel.COHORT.value in levels
+    need_cohort = PeerLevel.COHORT.value in levels
+    w_cte, w_params = _values_cte("w", ("code", "weight"), [(index[c], weights[c]) for c in codes])
     params = list(dir_params) + list(w_params)
-    bm_case = bm_peer = bm_join = bm_ctes = ""
+    bm_case = bm_join = bm_ctes = ""
     if benchmarks:
         bm_cte, bm_params = _values_cte("bm", ("industry_id", "code", "base", "lead"),
                                         [(i, index[c], float(b), float(lead)) for i, c, b, lead in benchmarks])
@@ -315,39 +335,33 @@ def _indicators(weights: dict[str, float], benchmarks: list) -> None:
         linear = "100.0 * (r.better * r.dir - bm.base) / (bm.lead - bm.base)"
         bm_case = (f"WHEN bm.code IS NOT NULL THEN CASE WHEN {linear} < 0 THEN 0.0 "
                    f"WHEN {linear} > 100 THEN 100.0 ELSE {linear} END")
-        bm_peer = f"WHEN bm.code IS NOT NULL THEN '{PeerLevel.BENCHMARK.value}|1'"
     windows = ["COUNT(*) OVER (PARTITION BY code, industry_id) AS n_d",
                "RANK() OVER (PARTITION BY code, industry_id ORDER BY better) AS rk_d",
                "CUME_DIST() OVER (PARTITION BY code, industry_id ORDER BY better) AS cd_d"]
     points = [f"WHEN r.n_d >= {MIN_PEERS} THEN {_mid_rank('d')}"]
-    peer = [f"WHEN r.n_d >= {MIN_PEERS} THEN '{PeerLevel.DIVISION.value}|' || CAST(r.n_d AS TEXT)"]
     if need_group:
         windows += ["COUNT(*) OVER (PARTITION BY code, grp) AS n_g",
                     "RANK() OVER (PARTITION BY code, grp ORDER BY better) AS rk_g",
                     "CUME_DIST() OVER (PARTITION BY code, grp ORDER BY better) AS cd_g"]
         points.append(f"WHEN r.n_g >= {MIN_PEERS} THEN {_mid_rank('g')}")
-        peer.append(f"WHEN r.n_g >= {MIN_PEERS} THEN '{PeerLevel.GROUP.value}|' || CAST(r.n_g AS TEXT)")
     if need_cohort:
         windows += ["COUNT(*) OVER (PARTITION BY code) AS n_c",
                     "RANK() OVER (PARTITION BY code ORDER BY better) AS rk_c",
                     "CUME_DIST() OVER (PARTITION BY code ORDER BY better) AS cd_c"]
         points.append(f"ELSE {_mid_rank('c')}")
-        peer.append(f"ELSE '{PeerLevel.COHORT.value}|' || CAST(r.n_c AS TEXT)")
+    columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS
     WITH {reported}, {w_cte}{bm_ctes},
     r AS (SELECT v.*, {", ".join(windows)} FROM v),
     p AS (
-      SELECT r.unit_id, r.code,
-        CAST(CASE {bm_case} {" ".join(points)} END AS DOUBLE PRECISION) AS points,
-        CASE {bm_peer} {" ".join(peer)} END AS peer
+      SELECT r.unit_id, r.code, CAST(CASE {bm_case} {" ".join(points)} END AS DOUBLE PRECISION) AS points
       FROM r {bm_join}
     )
     SELECT p.unit_id AS unit_id,
       ROUND(CAST(SUM(w.weight * p.points) / SUM(w.weight) AS NUMERIC), 4) AS c,
-      '{{' || STRING_AGG('"' || w.name || '":[' || CAST(p.points AS TEXT)
-                         || ',"' || p.peer || '"]', ',') || '}}' AS subs,
-      SUM(CASE WHEN p.points IS NULL THEN 1 ELSE 0 END) AS missing
+      SUM(CASE WHEN p.points IS NULL THEN 1 ELSE 0 END) AS missing,
+      {columns}
     FROM p JOIN w ON w.code = p.code
     GROUP BY p.unit_id
     """
@@ -362,9 +376,11 @@ def _write(run: ScoreRun) -> int:
     score = _t(Score._meta.db_table)
     graded = _scalar("SELECT COUNT(*) FROM gc_unit")
     a_plus, a = cut_ranks(graded)
+    sub_cols = ", ".join(f"s_{c}" for c in SCORED_CODES)
+    sub_vals = ", ".join(f"r.s_{c}" for c in SCORED_CODES)
     _exec(f"""
     WITH ranked AS (
-      SELECT u.unit_id, u.c, u.subs,
+      SELECT u.*,
         RANK() OVER (ORDER BY u.c DESC) AS rk,
         RANK() OVER (ORDER BY u.c) AS ra,
         COUNT(*) OVER (PARTITION BY u.c) AS e,
@@ -375,12 +391,12 @@ def _write(run: ScoreRun) -> int:
       FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
     )
     INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, composite, rank,
-                         percentile, industry_rank, industry_size, industry_percentile, grade, sub_scores)
+                         percentile, industry_rank, industry_size, industry_percentile, grade, {sub_cols})
     SELECT %s, e.unit_id, e.filing_id, e.industry_id, e.grp, e.reason, r.c, r.rk,
       CAST(100.0 * (r.ra - 1 + 0.5 * r.e) / %s AS DOUBLE PRECISION), r.irk, r.ni,
       CAST(100.0 * (r.ira - 1 + 0.5 * r.ie) / r.ni AS DOUBLE PRECISION),
       CASE WHEN r.rk IS NULL THEN '' WHEN r.rk <= %s THEN %s WHEN r.rk <= %s THEN %s ELSE %s END,
-      COALESCE(r.subs, '{{}}')
+      {sub_vals}
     FROM gc_elig e LEFT JOIN ranked r ON r.unit_id = e.unit_id
     """, [run.pk, max(graded, 1), a_plus, Grade.A_PLUS, a, Grade.A, Grade.B])
     return graded
