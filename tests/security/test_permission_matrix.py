@@ -1,0 +1,101 @@
+"""Every URL × every role, on objects of one's own scope and of another's: the expected 200, 302, 400,
+403 or 404 — and never another city's or enterprise's data in a page that was served."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import login
+from tests.security import world as W
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "province", "gz_reviewer", "sz_reviewer", "gz_enterprise", "sz_enterprise"]
+# What each role must never see in a page: the other city's (or the other enterprise's) objects.
+FOREIGN = {
+    "gz_reviewer": ["矩阵深圳工厂", "矩阵深圳事故"],
+    "gz_enterprise": ["矩阵深圳工厂", "矩阵深圳事故", "矩阵广州园区"],
+    "sz_reviewer": ["矩阵广州工厂", "矩阵广州园区"],
+    "sz_enterprise": ["矩阵广州工厂", "矩阵广州园区"],
+}
+PUBLIC_LISTS = {"registry:public_lookup"}  # the public list names every listed unit by design
+
+# (method, url name, kwargs builder) -> expected status per role, in ROLES order.
+MATRIX = [
+    ("GET", "registry:unit_list", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "registry:unit_detail", lambda w: {"pk": w.units["gz"].pk}, [302, 200, 200, 404, 200, 404]),
+    ("GET", "registry:unit_edit", lambda w: {"pk": w.units["gz"].pk}, [302, 200, 200, 404, 403, 404]),
+    ("GET", "registry:unit_import", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "registry:unit_import_template", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "registry:city_stats", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "registry:city_stats_xlsx", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "registry:public_lookup", lambda w: {}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "registry:province_home", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "registry:city_home", lambda w: {}, [302, 403, 200, 200, 403, 403]),
+    ("GET", "registry:enterprise_home", lambda w: {}, [302, 403, 403, 403, 200, 200]),
+    ("GET", "reviews:filing_edit", lambda w: {"year": w.campaign.year, "unit_pk": w.units["gz"].pk},
+     [302, 403, 403, 404, 302, 404]),
+    ("GET", "reviews:filing_xlsx", lambda w: {"year": w.campaign.year, "unit_pk": w.units["gz"].pk},
+     [302, 200, 200, 404, 200, 404]),
+    ("GET", "reviews:filing_upload", lambda w: {"year": w.campaign.year, "unit_pk": w.units["gz"].pk},
+     [302, 403, 403, 404, 200, 404]),
+    ("GET", "reviews:city_upload", lambda w: {"year": w.campaign.year}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:city_upload_template", lambda w: {"year": w.campaign.year}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:filing_detail", lambda w: {"pk": w.filings["gz"].pk}, [302, 200, 200, 404, 200, 404]),
+    ("GET", "reviews:province_dashboard", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "reviews:city_dashboard", lambda w: {}, [302, 403, 200, 200, 403, 403]),
+    ("GET", "reviews:enterprise_home", lambda w: {}, [302, 403, 403, 403, 200, 200]),
+    ("GET", "reviews:campaign_list", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "reviews:campaign_create", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "reviews:campaign_edit", lambda w: {"year": w.campaign.year}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "reviews:review_list", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:review_filing", lambda w: {"pk": w.filings["gz"].pk}, [302, 200, 200, 404, 403, 403]),
+    ("GET", "reviews:assessment_create", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 200, 404, 404, 404]),
+    ("GET", "reviews:assessment_edit", lambda w: {"pk": w.filings["gz"].pk, "assessment_pk": w.assessment.pk},
+     [302, 403, 200, 404, 404, 404]),
+    ("GET", "reviews:proposal_list", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:adjustments_xlsx", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "reviews:proposal_create", lambda w: {"unit_pk": w.units["gz_park"].pk}, [302, 403, 302, 404, 403, 403]),
+    ("GET", "reviews:proposal_detail", lambda w: {"pk": w.proposals["gz"].pk}, [302, 200, 200, 404, 403, 403]),
+    ("GET", "reviews:proposal_edit", lambda w: {"pk": w.proposals["gz"].pk}, [302, 403, 200, 404, 403, 403]),
+    ("GET", "reviews:package_submit", lambda w: {}, [302, 403, 200, 200, 403, 403]),
+    ("GET", "reviews:not_filed", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:incident_list", lambda w: {}, [302, 200, 200, 200, 403, 403]),
+    ("GET", "reviews:incident_create", lambda w: {}, [302, 403, 200, 200, 403, 403]),
+    # Actions, posted empty: refused (400 with the form's errors, 403, 404) or a redirect with a message.
+    ("POST", "reviews:review_checks", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 400, 404, 404, 404]),
+    ("POST", "reviews:review_flags", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404]),
+    ("POST", "reviews:filing_return", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 400, 404, 404, 404]),
+    ("POST", "reviews:filing_accept", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404]),
+    ("POST", "reviews:proposals_decide", lambda w: {}, [302, 302, 403, 403, 403, 403]),
+    ("POST", "reviews:miit_decision", lambda w: {"pk": w.proposals["gz"].pk}, [302, 302, 403, 403, 403, 403]),
+]
+
+
+@pytest.fixture
+def world():
+    return W.build()
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return ""  # spreadsheets: their scope is the queryset's, covered by the export tests
+    return response.content.decode(errors="replace")
+
+
+@pytest.mark.parametrize(("method", "name", "kwargs", "expected"), MATRIX, ids=[m[1] for m in MATRIX])
+def test_permission_matrix(client, world, method, name, kwargs, expected):
+    url = reverse(name, kwargs=kwargs(world))
+    got = []
+    for role in ROLES:
+        client.logout()
+        if world.users[role] is not None:
+            login(client, world.users[role])
+        response = client.post(url, {}) if method == "POST" else client.get(url)
+        got.append(response.status_code)
+        if response.status_code == 302 and role == "anonymous":
+            assert response["Location"].startswith(reverse("login"))
+        if response.status_code == 200 and name not in PUBLIC_LISTS:
+            body = _body(response)
+            leaked = [marker for marker in FOREIGN.get(role, []) if marker in body]
+            assert leaked == [], f"{role} sees {leaked} on {url}"
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, expected, strict=True))

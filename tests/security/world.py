@@ -1,0 +1,50 @@
+"""A small world with two cities, for the permission matrix: every role, and objects of each scope."""
+
+from dataclasses import dataclass
+
+from registry.enums import UnitKind
+from reviews.enums import Outcome, RemoveReason
+from reviews.models import AdjustmentProposal, IncidentReport
+from reviews.services import review as review_services
+from tests import factories
+from tests.reviews import review_helpers as rh
+
+
+@dataclass
+class World:
+    campaign: object
+    units: dict
+    users: dict
+    filings: dict
+    proposals: dict
+    assessment: object
+
+
+def build() -> World:
+    campaign = rh.open_campaign()
+    gz = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州工厂")
+    gz_park = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州园区", kind=UnitKind.PARK, industry=None)
+    sz = factories.UnitFactory(city=factories.city("深圳市"), name="矩阵深圳工厂")
+    users = {
+        "anonymous": None,
+        "province": factories.province_user("m_province"),
+        "gz_reviewer": factories.city_user("广州市", "m_gz"),
+        "sz_reviewer": factories.city_user("深圳市", "m_sz"),
+        "gz_enterprise": factories.enterprise_user(gz, "m_gz_ent"),
+        "sz_enterprise": factories.enterprise_user(sz, "m_sz_ent"),
+    }
+    filings = {
+        "gz": rh.submitted_filing(campaign, gz, users["gz_enterprise"]),
+        "sz": rh.submitted_filing(campaign, sz, users["sz_enterprise"]),
+    }
+    assessment = review_services.save_assessment(
+        filings["gz"], {"planned_date": campaign.filing_due, "team": "评估组"}, actor=users["gz_reviewer"])
+    proposals = {
+        "gz": AdjustmentProposal.objects.create(campaign=campaign, unit=gz_park, outcome=Outcome.REMOVE,
+                                                remove_reason=RemoveReason.OTHER, reason="矩阵"),
+        "sz": AdjustmentProposal.objects.create(campaign=campaign, unit=sz, outcome=Outcome.REMOVE,
+                                                remove_reason=RemoveReason.OTHER, reason="矩阵"),
+    }
+    IncidentReport.objects.create(unit=sz, campaign=campaign, kind="safety", occurred_on=campaign.filing_due,
+                                  description="矩阵深圳事故", reported_by=users["sz_reviewer"])
+    return World(campaign, {"gz": gz, "gz_park": gz_park, "sz": sz}, users, filings, proposals, assessment)
