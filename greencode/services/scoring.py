@@ -258,6 +258,11 @@ def _eligibility(campaign: Campaign, level: str) -> None:
     _analyze("gc_elig")
 
 
+# A LIMIT no cohort reaches: it keeps the planner from copying the sub-score expression into each of the
+# aggregates that read it (PostgreSQL would otherwise compute it once per aggregate); portable, unlike MATERIALIZED.
+FENCE = 2**62
+
+
 def _mid_rank(suffix: str) -> str:
     """100 × (strictly worse + ½ × equal incl. itself) ÷ peers, from RANK and CUME_DIST of one window."""
     worse = f"(r.rk_{suffix} - 1)"
@@ -335,28 +340,29 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
         linear = "100.0 * (r.better * r.dir - bm.base) / (bm.lead - bm.base)"
         bm_case = (f"WHEN bm.code IS NOT NULL THEN CASE WHEN {linear} < 0 THEN 0.0 "
                    f"WHEN {linear} > 100 THEN 100.0 ELSE {linear} END")
-    windows = ["COUNT(*) OVER (PARTITION BY code, industry_id) AS n_d",
-               "RANK() OVER (PARTITION BY code, industry_id ORDER BY better) AS rk_d",
-               "CUME_DIST() OVER (PARTITION BY code, industry_id ORDER BY better) AS cd_d"]
+    # One window per level: RANK and CUME_DIST ignore the frame, COUNT(*) over the whole frame is the
+    # partition's size, so the three share one sort and one pass.
+    whole = "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+    window_defs = [f"wd AS (PARTITION BY code, industry_id ORDER BY better {whole})"]
+    windows = ["COUNT(*) OVER wd AS n_d", "RANK() OVER wd AS rk_d", "CUME_DIST() OVER wd AS cd_d"]
     points = [f"WHEN r.n_d >= {MIN_PEERS} THEN {_mid_rank('d')}"]
     if need_group:
-        windows += ["COUNT(*) OVER (PARTITION BY code, grp) AS n_g",
-                    "RANK() OVER (PARTITION BY code, grp ORDER BY better) AS rk_g",
-                    "CUME_DIST() OVER (PARTITION BY code, grp ORDER BY better) AS cd_g"]
+        window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better {whole})")
+        windows += ["COUNT(*) OVER wg AS n_g", "RANK() OVER wg AS rk_g", "CUME_DIST() OVER wg AS cd_g"]
         points.append(f"WHEN r.n_g >= {MIN_PEERS} THEN {_mid_rank('g')}")
     if need_cohort:
-        windows += ["COUNT(*) OVER (PARTITION BY code) AS n_c",
-                    "RANK() OVER (PARTITION BY code ORDER BY better) AS rk_c",
-                    "CUME_DIST() OVER (PARTITION BY code ORDER BY better) AS cd_c"]
+        window_defs.append(f"wc AS (PARTITION BY code ORDER BY better {whole})")
+        windows += ["COUNT(*) OVER wc AS n_c", "RANK() OVER wc AS rk_c", "CUME_DIST() OVER wc AS cd_c"]
         points.append(f"ELSE {_mid_rank('c')}")
     columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS
     WITH {reported}, {w_cte}{bm_ctes},
-    r AS (SELECT v.*, {", ".join(windows)} FROM v),
+    r AS (SELECT v.*, {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}),
     p AS (
       SELECT r.unit_id, r.code, CAST(CASE {bm_case} {" ".join(points)} END AS DOUBLE PRECISION) AS points
       FROM r {bm_join}
+      LIMIT {FENCE}
     )
     SELECT p.unit_id AS unit_id,
       ROUND(CAST(SUM(w.weight * p.points) / SUM(w.weight) AS NUMERIC), 4) AS c,
