@@ -315,3 +315,15 @@ def test_json_endpoint_never_leaks_indicator_data(make_factory, client):
     body = client.get(reverse("greencode:verify_api"), {"token": codes.sign(code)}).content.decode()
     assert json.loads(body)["status"] == "valid"
     assert "energy" not in body and "composite" not in body and "percentile" not in body
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_export_runs_a_constant_number_of_queries(make_factory, client, province, django_assert_num_queries, n):
+    cohort(make_factory, n)
+    run = ScoreRun.objects.get()
+    login(client, province)
+    with django_assert_num_queries(5):
+        r = client.get(reverse("greencode:run_export", args=[run.pk]))
+        body = b"".join(r.streaming_content)
+    rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == 2 + n
