@@ -20,8 +20,8 @@ from registry.enums import UnitStatus
 from registry.models import City, Unit
 
 from .. import audit, signals
-from ..enums import CheckVerdict, FilingState, FlagVerdict, Outcome, ProposalState, RemoveReason
-from ..indicators import key_indicators
+from ..enums import CheckVerdict, FilingState, FlagKind, FlagVerdict, Outcome, ProposalState, RemoveReason
+from ..indicators import BY_CODE, key_indicators
 from ..models import (
     AdjustmentProposal,
     Campaign,
@@ -96,7 +96,7 @@ def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor
         check.verdict, check.note, check.checked_by = verdict, note.strip(), actor
         check.save()
         saved.append(check)
-        changes.append(f"{code}: {verdict}")
+        changes.append(f"{BY_CODE[code].label}：{CheckVerdict(verdict).label}")
     if changes:
         audit.record(filing, "check", actor=actor, from_state=filing.state, to_state=filing.state,
                      comment="; ".join(changes))
@@ -121,7 +121,7 @@ def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *
         flag.verdict, flag.verdict_note = verdict, note.strip()
         flag.verdict_by, flag.verdict_at = actor, timezone.now()
         flag.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at"])
-        changed.append(f"{flag.code}/{flag.kind}: {verdict}")
+        changed.append(f"{BY_CODE[flag.code].label}（{FlagKind(flag.kind).label}）：{FlagVerdict(verdict).label}")
     if changed:
         audit.record(filing, "flag_verdict", actor=actor, from_state=filing.state, to_state=filing.state,
                      comment="; ".join(changed))

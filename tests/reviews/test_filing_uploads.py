@@ -165,9 +165,9 @@ def _rows(units, **overrides):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_city_bulk_apply_runs_a_constant_number_of_queries(campaign, gz_reviewer, django_assert_num_queries, n):
-    from reviews.services.filings import apply_bulk
-
     from django.contrib.contenttypes.models import ContentType
+
+    from reviews.services.filings import apply_bulk
 
     units = factories.UnitFactory.create_batch(n)
     rows = _rows(units)
