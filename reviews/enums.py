@@ -70,24 +70,3 @@ class MiitOutcome(models.TextChoices):
     CONFIRMED = "confirmed", _("MIIT confirmed the proposal")
     NOT_CONFIRMED = "not_confirmed", _("MIIT did not confirm the proposal")
 
-
-# Labels for the audit trail: actions, and every state a reviewed item can be in.
-ACTION_LABELS = {
-    "create": _("Created"),
-    "save": _("Saved"),
-    "submit": _("Submitted"),
-    "return": _("Returned"),
-    "accept": _("Accepted"),
-    "approve": _("Approved"),
-    "propose": _("Proposed"),
-    "decide": _("Decision recorded"),
-    "report": _("Reported"),
-    "assess": _("On-site assessment"),
-    "check": _("Indicators checked"),
-    "upload": _("Uploaded"),
-}
-STATE_LABELS = {
-    **dict(FilingState.choices),
-    **dict(ProposalState.choices),
-    **{k: v for k, v in Outcome.choices},
-}

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "approve": _("Approved by the province"),
     "miit_decision": _("MIIT's decision recorded"),
     "report": _("Reported"),
+    "upload": _("Uploaded"),
 }
 
 STATE_LABELS = {
@@ -29,6 +30,8 @@ STATE_LABELS = {
     "proposal": dict(ProposalState.choices),
     "package": {"late": _("Late"), "on_time": _("On time")},
 }
+# Every state of every kind, for a transition read without knowing its kind.
+ALL_STATE_LABELS = {state: label for labels in STATE_LABELS.values() for state, label in labels.items()}
 
 
 def audit_rows(transitions, kind: str) -> list[dict]:

@@ -18,8 +18,6 @@ from registry.enums import UnitKind
 from registry.models import City, Unit
 
 from .enums import (
-    ACTION_LABELS,
-    STATE_LABELS,
     AssessmentConclusion,
     CheckVerdict,
     FilingState,
@@ -31,6 +29,7 @@ from .enums import (
     ProposalState,
     RemoveReason,
 )
+from .labels import ACTION_LABELS, ALL_STATE_LABELS
 
 User = settings.AUTH_USER_MODEL
 
@@ -439,11 +438,11 @@ class Transition(models.Model):
 
     @property
     def from_display(self) -> str:
-        return str(STATE_LABELS.get(self.from_state, self.from_state))
+        return str(ALL_STATE_LABELS.get(self.from_state, self.from_state))
 
     @property
     def to_display(self) -> str:
-        return str(STATE_LABELS.get(self.to_state, self.to_state))
+        return str(ALL_STATE_LABELS.get(self.to_state, self.to_state))
 
 
 class ReminderLog(models.Model):
