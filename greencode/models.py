@@ -57,10 +57,12 @@ class ScoreRun(models.Model):
 class Score(models.Model):
     """One factory in one run: composite, positions and grade, or the reason it has no code."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    # (run, unit) is unique, which indexes run too; industry is read, never searched by: fewer indexes to
+    # maintain when a run inserts 100,000 rows.
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="green_scores")
     filing_id = models.BigIntegerField(null=True, blank=True)
-    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+")
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+", db_index=False)
     industry_group = models.CharField(max_length=20)
     reason = models.CharField(_("no-code reason"), max_length=20, choices=NoCodeReason.choices, blank=True)
     composite = models.DecimalField(_("composite"), max_digits=9, decimal_places=4, null=True, blank=True)

@@ -270,15 +270,18 @@ def _mid_rank(suffix: str) -> str:
     return f"100.0 * ({worse} + 0.5 * ({worse_or_equal} - {worse})) / r.n_{suffix}"
 
 
-def _peer_counts(reported_cte: str, params: list) -> list[tuple]:
-    """(indicator index, industry id, MIIT group, factories reporting it) for the graded factories."""
-    sql = f"""
-    WITH {reported_cte}
-    SELECT code, industry_id, grp, COUNT(*) FROM v GROUP BY code, industry_id, grp
-    """
+def _peer_counts() -> list[tuple]:
+    """(indicator index, industry id, MIIT group, graded factories reporting it), read from gc_unit (one row
+    per graded factory, a sub-score column per indicator: NULL where it does not apply)."""
+    counts = ", ".join(f"COUNT(u.s_{c})" for c in SCORED_CODES)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        cursor.execute(f"""
+        SELECT e.industry_id, e.grp, {counts}
+        FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
+        GROUP BY e.industry_id, e.grp
+        """)
+        rows = cursor.fetchall()
+    return [(idx, industry, grp, n) for industry, grp, *ns in rows for idx, n in enumerate(ns) if n]
 
 
 def peer_groups(counts: list[tuple], codes: list[str], benchmarked: set[tuple[int, str]]) -> dict:
@@ -323,11 +326,24 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
       JOIN dirs ON dirs.code = x.code
       WHERE e.reason = ''
     )"""
-    counts = _peer_counts(reported, list(dir_params))
-    run.peer_groups = peer_groups(counts, codes, {(i, c) for i, c, _b, _l in benchmarks})
+    benchmarked = {(i, c) for i, c, _b, _l in benchmarks}
+    # First pass with the division windows only (large cohorts need no more); if some division turns out to
+    # have fewer than MIN_PEERS factories reporting an indicator, a second pass adds the wider windows.
+    _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, False, False)
+    run.peer_groups = peer_groups(_peer_counts(), codes, benchmarked)
     levels = {level for per in run.peer_groups.values() for level, _n in per.values()}
     need_group = PeerLevel.GROUP.value in levels or PeerLevel.COHORT.value in levels
     need_cohort = PeerLevel.COHORT.value in levels
+    if need_group or need_cohort:
+        _exec("DROP TABLE gc_unit")
+        _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, need_group, need_cohort)
+    if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
+        raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
+    _analyze("gc_unit")
+
+
+def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weights: dict, benchmarks: list,
+                 need_group: bool, need_cohort: bool) -> None:
     w_cte, w_params = _values_cte("w", ("code", "weight"), [(index[c], weights[c]) for c in codes])
     params = list(dir_params) + list(w_params)
     bm_case = bm_join = bm_ctes = ""
@@ -354,6 +370,8 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
         window_defs.append(f"wc AS (PARTITION BY code ORDER BY better {whole})")
         windows += ["COUNT(*) OVER wc AS n_c", "RANK() OVER wc AS rk_c", "CUME_DIST() OVER wc AS cd_c"]
         points.append(f"ELSE {_mid_rank('c')}")
+    elif not need_group:
+        points.append("ELSE -1.0")  # first pass: marks a thin division, counted, then scored in the second pass
     columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS
@@ -372,13 +390,14 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
     GROUP BY p.unit_id
     """
     _exec(sql, params)
-    if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
-        raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
-    _analyze("gc_unit")
 
 
 def _write(run: ScoreRun) -> int:
-    """Ranks, percentiles and grades, and the run's Score rows, in one INSERT … SELECT."""
+    """Ranks, percentiles and grades, and the run's Score rows, in one INSERT … SELECT.
+
+    r = RANK in descending composite (1 + strictly higher); e = factories with the same composite; so the
+    factories strictly lower number n − r + 1 − e, and the mid-rank percentile is 100 × (n − r + 1 − ½e) ÷ n.
+    """
     score = _t(Score._meta.db_table)
     graded = _scalar("SELECT COUNT(*) FROM gc_unit")
     a_plus, a = cut_ranks(graded)
@@ -386,25 +405,24 @@ def _write(run: ScoreRun) -> int:
     sub_vals = ", ".join(f"r.s_{c}" for c in SCORED_CODES)
     _exec(f"""
     WITH ranked AS (
-      SELECT u.*,
-        RANK() OVER (ORDER BY u.c DESC) AS rk,
-        RANK() OVER (ORDER BY u.c) AS ra,
-        COUNT(*) OVER (PARTITION BY u.c) AS e,
-        COUNT(*) OVER (PARTITION BY e.industry_id) AS ni,
-        RANK() OVER (PARTITION BY e.industry_id ORDER BY u.c DESC) AS irk,
-        RANK() OVER (PARTITION BY e.industry_id ORDER BY u.c) AS ira,
-        COUNT(*) OVER (PARTITION BY e.industry_id, u.c) AS ie
+      SELECT u.*, e.industry_id,
+        RANK() OVER wo AS rk,
+        COUNT(*) OVER (wo RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS e,
+        RANK() OVER wi AS irk,
+        COUNT(*) OVER (wi RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS ie,
+        COUNT(*) OVER (wi RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ni
       FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
+      WINDOW wo AS (ORDER BY u.c DESC), wi AS (PARTITION BY e.industry_id ORDER BY u.c DESC)
     )
     INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, composite, rank,
                          percentile, industry_rank, industry_size, industry_percentile, grade, {sub_cols})
     SELECT %s, e.unit_id, e.filing_id, e.industry_id, e.grp, e.reason, r.c, r.rk,
-      CAST(100.0 * (r.ra - 1 + 0.5 * r.e) / %s AS DOUBLE PRECISION), r.irk, r.ni,
-      CAST(100.0 * (r.ira - 1 + 0.5 * r.ie) / r.ni AS DOUBLE PRECISION),
+      CAST(100.0 * (%s - r.rk + 1 - 0.5 * r.e) / %s AS DOUBLE PRECISION), r.irk, r.ni,
+      CAST(100.0 * (r.ni - r.irk + 1 - 0.5 * r.ie) / r.ni AS DOUBLE PRECISION),
       CASE WHEN r.rk IS NULL THEN '' WHEN r.rk <= %s THEN %s WHEN r.rk <= %s THEN %s ELSE %s END,
       {sub_vals}
     FROM gc_elig e LEFT JOIN ranked r ON r.unit_id = e.unit_id
-    """, [run.pk, max(graded, 1), a_plus, Grade.A_PLUS, a, Grade.A, Grade.B])
+    """, [run.pk, graded, max(graded, 1), a_plus, Grade.A_PLUS, a, Grade.A, Grade.B])
     return graded
 
 
