@@ -320,6 +320,7 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
     reported = f"""{dir_cte},
     v AS (
       SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
+             CAST(dirs.idx AS BIGINT) * 1000000000 + e.industry_id AS division_key,
              CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
       FROM gc_elig e
       JOIN {fi} x ON x.filing_id = e.filing_id
@@ -359,7 +360,8 @@ def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weig
     # One window per level: RANK and CUME_DIST ignore the frame, COUNT(*) over the whole frame is the
     # partition's size, so the three share one sort and one pass.
     whole = "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
-    window_defs = [f"wd AS (PARTITION BY code, industry_id ORDER BY better {whole})"]
+    # (indicator, division) as one integer key: one sort key fewer for the biggest sort of the run
+    window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better {whole})"]
     windows = ["COUNT(*) OVER wd AS n_d", "RANK() OVER wd AS rk_d", "CUME_DIST() OVER wd AS cd_d"]
     points = [f"WHEN r.n_d >= {MIN_PEERS} THEN {_mid_rank('d')}"]
     if need_group:
