@@ -60,6 +60,48 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("loaddata", "cities", "industries", verbosity=0)
 
 
+def _forget_result_backend(app):
+    """Sending a task caches the app's result backend (per thread); drop it so that a later test that
+    configures a result backend gets the one it asks for."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Outside the real-worker tests, Celery tasks run in-process even when a broker is configured, so no
+    test leaves messages behind on the broker for a later worker test to trip over. A worker test starts
+    from an empty queue."""
+    from greenmfg.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        app.control.purge()
+        yield
+        _forget_result_backend(app)
+        return
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+    _forget_result_backend(app)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (live server, real worker) empties every table when it ends, cities and
+    industries included; give each such test the reference data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from registry.models import City
+
+        if not City.objects.exists():
+            call_command("loaddata", "cities", "industries", verbosity=0)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_no_lockout(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -39,26 +39,3 @@ def factory(values: dict | None = None, *, industry: str = "39", state: str = Fi
 def make_factory(db):
     campaign()
     return factory
-
-
-def _forget_result_backend(app):
-    """Sending a task caches the app's result backend (per thread); drop it so that a later test that
-    configures a result backend (tests/greenmfg/test_celery.py) gets the one it asks for."""
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
-
-
-@pytest.fixture(autouse=True)
-def _tasks_in_process(request):
-    """Outside the real-worker tests, run Celery tasks in-process even when a broker is configured."""
-    from greenmfg.celery import app
-
-    if request.node.get_closest_marker("worker"):
-        yield
-        _forget_result_backend(app)
-        return
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-    _forget_result_backend(app)
