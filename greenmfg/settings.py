@@ -13,6 +13,7 @@ environment, with a default that runs locally:
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -110,6 +111,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is the embedded default; wait for a writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The test database is a file (one per test process), not memory, so that the fault tests can let a
+    # second process or thread work on the same data, as a real worker would.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"greenmfg-test-{os.getpid()}.sqlite3"),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registry.User"
@@ -200,6 +206,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker is down, publishing gives up within about a second instead of holding up the request;
+# the periodic sweep re-queues whatever could not be sent.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE: dict = {
     # Deadline reminders (before and after each campaign deadline); idempotent, so a re-run sends nothing twice.
     "reviews-send-reminders": {"task": "reviews.send_reminders", "schedule": 6 * 3600.0},

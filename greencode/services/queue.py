@@ -35,10 +35,20 @@ def _state(year: int, level: str) -> CohortState:
     return state
 
 
-def _enqueue(year: int, level: str) -> None:
+def _publish(year: int, level: str) -> None:
+    """Send the task; if the broker is down, say so and carry on. The cohort stays `pending`, and the
+    periodic sweep queues it again once the broker is back, so the accepted filing is never lost."""
     from ..tasks import rescore_cohort
 
-    transaction.on_commit(lambda: rescore_cohort.delay(year, level))
+    try:
+        rescore_cohort.delay(year, level)
+    except Exception:  # any broker failure (connection refused, timeout, auth): the sweep recovers
+        log.warning("green code: broker unreachable; re-score of %s %s left for the sweep", year, level,
+                    exc_info=True)
+
+
+def _enqueue(year: int, level: str) -> None:
+    transaction.on_commit(lambda: _publish(year, level))
 
 
 def request_rescore(year: int, level: str, *, reason: str = "") -> bool:
