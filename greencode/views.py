@@ -298,9 +298,11 @@ def run_export(request, run_id: int):
     codes = scoring.indicator_weights()
 
     def rows():
-        qs = (Score.objects.filter(run=run).select_related("run", "unit", "unit__city", "industry")
+        # The run (with its large JSON of peer groups) is read once and shared, not joined into every row.
+        qs = (Score.objects.filter(run=run).select_related("unit", "unit__city", "industry")
               .order_by("rank", "unit__name").iterator(chunk_size=2000))
         for s in qs:
+            s.run = run
             subs = {r["code"]: r for r in s.indicator_rows()}
             yield [s.unit.name, s.unit.credit_code, s.unit.city.name, str(s.industry), s.grade,
                    str(s.get_reason_display()) if s.reason else "",

@@ -22,7 +22,7 @@ from reviews.indicators import indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator
 from reviews.synthetic import ENERGY_INTENSITY
 
-from ..models import CohortState, Score, ScoreRun
+from ..models import CohortState, GreenCode, Score, ScoreRun
 
 BENCH_YEAR = 2999
 PREFIX = "BENCH-"
@@ -42,6 +42,7 @@ def clear() -> None:
             cur.execute(f"DELETE FROM {_t(Score)} WHERE run_id IN ({marks})", runs)  # noqa: S608 (table names from the models; values are parameters)
             cur.execute(f"DELETE FROM {_t(ScoreRun)} WHERE id IN ({marks})", runs)  # noqa: S608 (table names from the models; values are parameters)
         CohortState.objects.filter(year=BENCH_YEAR).delete()
+        GreenCode.objects.filter(year=BENCH_YEAR).delete()
         if campaign:
             filings = f"SELECT id FROM {_t(Filing)} WHERE campaign_id = %s"  # noqa: S608 (table names from the models; values are parameters)
             cur.execute(f"DELETE FROM {_t(FilingIndicator)} WHERE filing_id IN ({filings})", [campaign.pk])  # noqa: S608 (table names from the models; values are parameters)
