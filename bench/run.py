@@ -1,7 +1,15 @@
-"""`make bench`: the green-code scoring benchmark at 1,000, 10,000 and 100,000 factories, on the configured
-database (DATABASE_URL). Prints one JSON line per size (from `manage.py bench_scoring`).
+"""`make bench`: every benchmark, on the configured database (DATABASE_URL), one JSON line per figure.
 
-    python bench/run.py [--sizes 1000,10000,100000]
+    python bench/run.py [--only scoring,pages,imports,load] [--sizes 1000,10000,100000] [--pages 100000]
+                        [--filings 10000]
+
+- scoring: the full green-code re-score at each size (`manage.py bench_scoring`);
+- pages:   unit list with filters, province dashboard, code page, verification page, …: median and p95
+           server time over repeated requests, and the streaming exports with their peak memory;
+- imports: N filings uploaded in one .xlsx, parsed and applied all-or-nothing;
+- load:    the app under gunicorn with concurrent clients on loopback (throughput, median, p95).
+Point DATABASE_URL at a database made for benchmarks: the synthetic data is removed afterwards, but the
+load run logs in with the demo accounts (`seed_demo`).
 """
 
 import argparse
@@ -11,19 +19,33 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def run(args: list[str]) -> int:
+    return subprocess.run([PY, *args], cwd=ROOT, env=dict(os.environ), check=False).returncode
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="scoring,pages,imports,load")
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--pages", type=int, default=100000, help="factories for the page and export timings")
+    parser.add_argument("--filings", type=int, default=10000)
     args = parser.parse_args()
-    env = dict(os.environ)
-    for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
-        done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "bench_scoring", "--factories", str(n)],
-                              cwd=ROOT, env=env, check=False)
-        if done.returncode:
-            return done.returncode
-    return 0
+    wanted = {w.strip() for w in args.only.split(",")}
+    status = 0
+    if "scoring" in wanted:
+        for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
+            status |= run([str(ROOT / "manage.py"), "bench_scoring", "--factories", str(n)])
+    if "pages" in wanted:
+        status |= run([str(ROOT / "bench" / "pages.py"), "--factories", str(args.pages)])
+    if "imports" in wanted:
+        status |= run([str(ROOT / "bench" / "imports.py"), "--filings", str(args.filings)])
+    if "load" in wanted:
+        status |= run([str(ROOT / "manage.py"), "seed_demo", "--once"])
+        status |= run([str(ROOT / "bench" / "load.py")])
+    return status
 
 
 if __name__ == "__main__":
