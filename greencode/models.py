@@ -82,6 +82,8 @@ class Score(models.Model):
         verbose_name = _("score")
         verbose_name_plural = _("scores")
         constraints = [models.UniqueConstraint(fields=["run", "unit"], name="score_one_per_unit_per_run")]
+        # The province's score list of a run is read in rank order, a page at a time.
+        indexes = [models.Index(fields=["run", "rank"], name="score_run_rank")]
 
     def __str__(self):
         return f"{self.unit_id} {self.grade or self.reason}"

@@ -6,7 +6,8 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -260,7 +261,7 @@ def run_detail(request, run_id: int):
 @login_required
 def run_scores(request, run_id: int):
     run = _run(request, run_id)
-    qs = Score.objects.filter(run=run).select_related("run", "unit", "unit__city", "industry").order_by("rank", "unit__name")
+    qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit__name")
     grade, reason, q = request.GET.get("grade", ""), request.GET.get("reason", ""), request.GET.get("q", "").strip()
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
@@ -268,8 +269,12 @@ def run_scores(request, run_id: int):
         qs = qs.filter(reason=reason)
     if q:
         qs = qs.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__iexact=q))
+    page = paginate(request, qs)
+    page.object_list = list(page.object_list)
+    for score in page.object_list:
+        score.run = run  # shared, not joined into every row (the run carries a large JSON of peer groups)
     return render(request, "greencode/run_scores.html", {
-        "run": run, "page": paginate(request, qs), "grade": grade, "reason": reason, "q": q,
+        "run": run, "page": page, "grade": grade, "reason": reason, "q": q,
         "grades": Grade.values, "reasons": [r for r in NoCodeReason if r.value],
         "querystring": querystring_without_page(request)})
 
@@ -278,17 +283,19 @@ def run_scores(request, run_id: int):
 def run_compare(request, run_id: int):
     run = _run(request, run_id)
     previous = pages.previous_run(run)
-    rows = []
-    if previous is not None:
-        before = dict(Score.objects.filter(run=previous).values_list("unit_id", "grade"))
-        qs = Score.objects.filter(run=run).select_related("unit")
-        for s in qs.order_by("unit__name"):
-            old = before.get(s.unit_id, "")
-            if old != s.grade:
-                rows.append({"unit": s.unit, "old": old, "new": s.grade, "reason": s.get_reason_display() if s.reason else ""})
-    page = paginate(request, rows)
+    if previous is None:
+        page, moved = paginate(request, []), 0
+    else:
+        # Set-based: the database finds the factories whose grade differs from the previous run.
+        before = Score.objects.filter(run=previous, unit_id=OuterRef("unit_id")).values("grade")[:1]
+        moved_qs = (Score.objects.filter(run=run).annotate(old=Coalesce(Subquery(before), Value("")))
+                    .exclude(old=F("grade")).select_related("unit").order_by("unit__name"))
+        page = paginate(request, moved_qs)
+        moved = page.paginator.count
+        page.object_list = [{"unit": s.unit, "old": s.old, "new": s.grade,
+                             "reason": s.get_reason_display() if s.reason else ""} for s in page.object_list]
     return render(request, "greencode/run_compare.html", {"run": run, "previous": previous, "page": page,
-                                                          "moved": len(rows),
+                                                          "moved": moved,
                                                           "querystring": querystring_without_page(request)})
 
 

@@ -235,7 +235,7 @@ def test_province_lists_run_a_constant_number_of_queries(make_factory, client, p
         assert client.get(reverse("greencode:run_scores", args=[run.pk])).status_code == 200
     with django_assert_num_queries(5):
         assert client.get(reverse("greencode:runs")).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(reverse("greencode:run_compare", args=[run.pk])).status_code == 200
     with django_assert_num_queries(6):
         assert client.get(reverse("greencode:benchmarks")).status_code == 200
