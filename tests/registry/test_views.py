@@ -157,3 +157,13 @@ def test_healthz_reports_database_and_broker(client):
 def test_language_is_chinese_even_for_an_english_browser(client):
     body = client.get(reverse("registry:public_lookup"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "公开名单" in body
+
+
+def test_a_nul_character_in_a_request_is_a_clear_400_not_a_500(client, province):
+    login(client, province)
+    response = client.get(reverse("registry:unit_list"), {"q": "广州\x00"})
+    assert response.status_code == 400
+    assert "无效字符" in response.content.decode()
+    response = client.get(reverse("greencode:verify_api"), {"number": "\x00"})
+    assert response.status_code == 400
+    assert "无效字符" in response.json()["error"]
