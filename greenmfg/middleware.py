@@ -1,5 +1,8 @@
 """Project-wide middleware."""
 
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
 
 class ChineseFirstMiddleware:
     """Serve zh-Hans unless the person chose another language in the portal's language menu.
@@ -31,9 +34,6 @@ class RejectNulMiddleware:
         if "\x00" in request.path or self._has_nul(request.GET) or (
             request.method == "POST" and self._has_nul(request.POST)
         ):
-            from django.http import HttpResponseBadRequest, JsonResponse
-            from django.utils.translation import gettext as _
-
             message = _("The request contains an invalid character (NUL). Check what was typed or pasted.")
             if "/api/" in request.path:
                 return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
