@@ -261,7 +261,8 @@ def run_detail(request, run_id: int):
 @login_required
 def run_scores(request, run_id: int):
     run = _run(request, run_id)
-    qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit__name")
+    # Rank order, ties by unit id: the (run, rank) index answers a page without sorting the whole run.
+    qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit_id")
     grade, reason, q = request.GET.get("grade", ""), request.GET.get("reason", ""), request.GET.get("q", "").strip()
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
