@@ -184,6 +184,7 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
     except ImportFileError as exc:
         report.file_error = str(exc)
         return report
+    report.checked = len(parsed)
     if not parsed and not report.errors:
         report.file_error = _("The file has no data rows below the header row.")
     if not report.ok or dry_run:

@@ -29,6 +29,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    checked: int = 0  # data rows read and checked (also in a dry run)
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
 

@@ -118,6 +118,7 @@ def test_import_page_dry_run_saves_nothing(client, province):
     response = client.post(reverse("registry:unit_import"), {"file": upload([row(factories.valid_code())]), "dry_run": "on"})
     assert response.status_code == 200
     assert response.context["report"].ok
+    assert "全部 1 行检查通过" in response.content.decode()
     assert Unit.objects.count() == 0
 
 
