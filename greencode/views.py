@@ -106,6 +106,8 @@ def unit_code(request, unit_id: int):
 @require_POST
 def apply(request, unit_id: int):
     unit = _unit_for(request, unit_id)
+    if unit.pk not in access.roles_of(request.user).unit_ids:
+        raise PermissionDenied  # staff may look at a code; only the enterprise applies for it
     try:
         year = int(request.POST.get("year", ""))
         code = code_service.apply_for_code(request.user, unit, year)
@@ -128,6 +130,8 @@ def _own_code(request, code_id: int) -> GreenCode:
 @require_http_methods(["GET", "POST"])
 def withdraw(request, code_id: int):
     code = _own_code(request, code_id)
+    if code.unit_id not in access.roles_of(request.user).unit_ids:
+        raise PermissionDenied  # only the enterprise withdraws its code
     if request.method == "POST":
         try:
             code_service.withdraw_code(request.user, code)

@@ -17,7 +17,8 @@ FOREIGN = {
     "sz_reviewer": ["矩阵广州工厂", "矩阵广州园区"],
     "sz_enterprise": ["矩阵广州工厂", "矩阵广州园区"],
 }
-PUBLIC_LISTS = {"registry:public_lookup"}  # the public list names every listed unit by design
+# Public pages that name units by design: the public list, and verification of a genuine code's link.
+PUBLIC_LISTS = {"registry:public_lookup", "greencode:verify_token"}
 
 # (method, url name, kwargs builder) -> expected status per role, in ROLES order.
 MATRIX = [
@@ -68,6 +69,26 @@ MATRIX = [
     ("POST", "reviews:filing_accept", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404]),
     ("POST", "reviews:proposals_decide", lambda w: {}, [302, 302, 403, 403, 403, 403]),
     ("POST", "reviews:miit_decision", lambda w: {"pk": w.proposals["gz"].pk}, [302, 302, 403, 403, 403, 403]),
+    # The green code of the Guangzhou factory.
+    ("GET", "greencode:mine", lambda w: {}, [302, 403, 403, 403, 200, 200]),
+    ("GET", "greencode:unit_code", lambda w: {"unit_id": w.units["gz"].pk}, [302, 200, 200, 404, 200, 404]),
+    ("POST", "greencode:apply", lambda w: {"unit_id": w.units["gz"].pk}, [302, 403, 403, 404, 302, 404]),
+    ("GET", "greencode:withdraw", lambda w: {"code_id": w.code.pk}, [302, 403, 403, 404, 200, 404]),
+    ("GET", "greencode:certificate", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
+    ("GET", "greencode:qr", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
+    ("GET", "greencode:verify", lambda w: {}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "greencode:verify_token", lambda w: {"token": w.token}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "greencode:method", lambda w: {}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "greencode:method_publish", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:runs", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("POST", "greencode:rescore", lambda w: {}, [302, 302, 403, 403, 403, 403]),
+    ("GET", "greencode:run", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:run_scores", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:run_compare", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:run_export", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:benchmarks", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    # Each row builds its own world, so withdrawing here changes nothing for the other rows.
+    ("POST", "greencode:withdraw", lambda w: {"code_id": w.code.pk}, [302, 403, 403, 404, 302, 404]),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from greencode.services import codes, scoring
 from registry.enums import UnitKind
 from reviews.enums import Outcome, RemoveReason
 from reviews.models import AdjustmentProposal, IncidentReport
@@ -18,6 +19,9 @@ class World:
     filings: dict
     proposals: dict
     assessment: object
+    run: object = None
+    code: object = None
+    token: str = ""
 
 
 def build() -> World:
@@ -47,4 +51,11 @@ def build() -> World:
     }
     IncidentReport.objects.create(unit=sz, campaign=campaign, kind="safety", occurred_on=campaign.filing_due,
                                   description="矩阵深圳事故", reported_by=users["sz_reviewer"])
-    return World(campaign, {"gz": gz, "gz_park": gz_park, "sz": sz}, users, filings, proposals, assessment)
+    world = World(campaign, {"gz": gz, "gz_park": gz_park, "sz": sz}, users, filings, proposals, assessment)
+    # Accepted and scored: the Guangzhou factory holds a green code.
+    review_services.record_checks(filings["gz"], rh.all_compliant(filings["gz"]), actor=users["gz_reviewer"])
+    review_services.accept_filing(filings["gz"], actor=users["gz_reviewer"])
+    world.run = scoring.run_cohort(campaign.year, "national").run
+    world.code = codes.apply_for_code(users["gz_enterprise"], gz, campaign.year)
+    world.token = codes.sign(world.code)
+    return world
