@@ -115,4 +115,7 @@ def sweep_due(now=None) -> list[tuple[int, str]]:
         if not CohortState.objects.filter(year=year, level=level, running=True).exists():
             _enqueue(year, level)
             queued.append((year, level))
+    pruned = scoring.prune_runs(now=now)
+    if pruned:
+        log.info("green code: %s old runs pruned", pruned)
     return queued

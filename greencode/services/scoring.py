@@ -35,7 +35,7 @@ from reviews.indicators import HIGHER_IS_BETTER, indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
 
 from ..enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
-from ..models import SCORED_CODES, Benchmark, GreenCode, Score, ScoreRun
+from ..models import SCORED_CODES, Benchmark, CohortState, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
 
@@ -460,3 +460,40 @@ def _follow_codes(run: ScoreRun) -> None:
             code.grade, code.score_id = s["grade"], s["id"]
         changed.append(code)
     GreenCode.objects.bulk_update(changed, ["grade", "score", "revoked_at", "revoked_reason"], batch_size=1000)
+
+
+KEEP_RUNS = 3  # finished runs kept per cohort (the current one, and enough to compare with)
+KEEP_FAILED_DAYS = 30
+
+
+def prune_runs(keep: int = KEEP_RUNS, now=None) -> int:
+    """Delete old runs and their scores so the score table does not grow with every accepted filing.
+
+    Kept: the newest `keep` finished runs of each cohort (so each year's final scores stay, for the code
+    page's earlier years), every run a green code still points at, running runs, and failed runs younger
+    than KEEP_FAILED_DAYS (for operators). Set-based deletes. Returns the number of runs deleted.
+    """
+    now = now or timezone.now()
+    referenced = set(GreenCode.objects.exclude(score=None).values_list("score__run_id", flat=True))
+    kept_per_cohort: dict[tuple, int] = defaultdict(int)
+    doomed = []
+    runs = ScoreRun.objects.exclude(status=RunStatus.RUNNING).order_by("-started_at", "-pk").values_list(
+        "pk", "year", "level", "status", "started_at")
+    for pk, year, level, status, started_at in runs:
+        if status == RunStatus.FINISHED and kept_per_cohort[(year, level)] < keep:
+            kept_per_cohort[(year, level)] += 1
+            continue
+        if pk in referenced:
+            continue
+        if status == RunStatus.FAILED and started_at > now - dt.timedelta(days=KEEP_FAILED_DAYS):
+            continue
+        doomed.append(pk)
+    if not doomed:
+        return 0
+    marks = ", ".join(["%s"] * len(doomed))
+    with transaction.atomic():
+        CohortState.objects.filter(last_run_id__in=doomed).update(last_run=None)
+        # One statement for all their scores (no green code points at them, so nothing to cascade).
+        _exec(f"DELETE FROM {_t(Score._meta.db_table)} WHERE run_id IN ({marks})", doomed)  # noqa: S608 (table name from the model; values are parameters)
+        ScoreRun.objects.filter(pk__in=doomed).delete()
+    return len(doomed)

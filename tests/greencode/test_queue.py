@@ -161,3 +161,21 @@ def test_a_park_filing_accepted_queues_nothing(db, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         filing_accepted.send(sender=Filing, filing=filing)
     assert callbacks == [] and not CohortState.objects.exists()
+
+
+def test_sweep_prunes_old_runs_but_keeps_recent_ones_and_those_a_code_points_at(make_factory):
+    from greencode.models import GreenCode, Score
+    from greencode.services import codes, scoring
+    from tests import factories
+
+    unit = make_factory({"energy_per_output": 10})
+    make_factory({"energy_per_output": 20})
+    first = scoring.run_cohort(YEAR, "national").run
+    code = codes.apply_for_code(factories.enterprise_user(unit), unit, YEAR)
+    runs = [scoring.run_cohort(YEAR, "national").run for _ in range(4)]
+    GreenCode.objects.filter(pk=code.pk).update(score=Score.objects.get(run=first, unit=unit))  # a code still on run 1
+    queue.sweep_due()
+    kept = set(ScoreRun.objects.values_list("pk", flat=True))
+    assert kept == {first.pk, runs[1].pk, runs[2].pk, runs[3].pk}  # newest three, and the one a code uses
+    assert not Score.objects.filter(run=runs[0]).exists()
+    assert scoring.latest_run(YEAR, "national").pk == runs[3].pk
