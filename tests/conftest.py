@@ -108,6 +108,18 @@ def _fast_hashing_and_no_lockout(settings):
 
 
 @pytest.fixture
+def django_assert_num_queries(django_assert_num_queries, db):
+    """The same, with every content type already cached: a count never depends on which test ran before
+    (the cache is process-wide, and transactional tests flush the table it mirrors)."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models())
+    return django_assert_num_queries
+
+
+@pytest.fixture
 def province(db):
     return factories.province_user()
 
