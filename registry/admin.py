@@ -57,12 +57,8 @@ class UnitAdmin(admin.ModelAdmin):
         return () if obj is None else self.readonly_fields
 
 
-@admin.register(UnitHistory)
-class UnitHistoryAdmin(admin.ModelAdmin):
-    list_display = ("unit", "field", "old_value", "new_value", "source", "actor", "at")
-    list_filter = ("field", "source")
-    search_fields = ("unit__name", "unit__credit_code")
-    list_select_related = ("unit", "actor")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through the services (which write the history or audit trail)."""
 
     def has_add_permission(self, request):
         return False
@@ -72,6 +68,14 @@ class UnitHistoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(UnitHistory)
+class UnitHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "field", "old_value", "new_value", "source", "actor", "at")
+    list_filter = ("field", "source")
+    search_fields = ("unit__name", "unit__credit_code")
+    list_select_related = ("unit", "actor")
 
 
 @admin.register(Membership)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from registry.admin import ReadOnlyAdmin  # workflow records change only through the review services
+
 from .models import (
     AdjustmentProposal,
     Campaign,
@@ -18,19 +20,6 @@ from .models import (
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Workflow records change only through the review services (which write the audit trail)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Filing)
