@@ -214,6 +214,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE: dict = {
     # Deadline reminders (before and after each campaign deadline); idempotent, so a re-run sends nothing twice.
     "reviews-send-reminders": {"task": "reviews.send_reminders", "schedule": 6 * 3600.0},
+    # Notifications that could not be sent (mail server or broker down) are tried again.
+    "reviews-send-pending-mail": {"task": "reviews.send_pending_mail", "schedule": 600.0},
 }
 
 # The green-code sweep: re-queues any cohort with an accepted filing newer than its last finished run.

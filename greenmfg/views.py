@@ -14,7 +14,9 @@ def landing(request):
 
 
 def forbidden(request, exception=None):
-    return render(request, "403.html", status=403)
+    """403 with the rule's reason when a named rule gave one (greenmfg.rules.require)."""
+    reason = str(exception) if exception is not None and str(exception) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def not_found(request, exception=None):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .enums import MembershipScope
 from .models import City, Unit
@@ -125,16 +126,13 @@ def visible_cities(user) -> QuerySet[City]:
     return City.objects.filter(pk__in=sorted(roles.city_ids))
 
 
-def can_edit_unit(user, unit: Unit) -> bool:
-    roles = roles_of(user)
-    return roles.province or unit.city_id in roles.city_ids
-
-
 def require_province(user) -> None:
-    if not roles_of(user).province:
-        raise PermissionDenied
+    from . import rules  # rules builds on this module
+
+    if not rules.is_province(user):
+        raise PermissionDenied(rules.is_province(user).reason)
 
 
 def require_staff(user) -> None:
     if not roles_of(user).is_staff_reviewer:
-        raise PermissionDenied
+        raise PermissionDenied(_("This page is for the provincial department and the city bureaus."))

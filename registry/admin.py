@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .enums import HistorySource
 from .models import City, Industry, Membership, Unit, UnitHistory, User
 
 
@@ -49,12 +51,26 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ("name", "credit_code")
     list_select_related = ("city",)
     autocomplete_fields = ["industry"]
-    # Name and status change through the review workflow, which writes the history; not here.
+    # Name and status change through the review workflow (a MIIT decision) or the province's import, which
+    # write the history and revoke codes; not here. Every other change goes through the registry service too.
     readonly_fields = ("name", "status", "status_date", "status_reason", "created_at", "updated_at")
     inlines = [UnitHistoryInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
+        return ("created_at", "updated_at") if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            services.create_units([obj], actor=request.user, reason=str(_("Created in the administration")),
+                                  source=HistorySource.MANUAL)
+            return
+        stored = Unit.objects.get(pk=obj.pk)
+        values = {n: form.cleaned_data[n] for n in form.changed_data if n in services.TRACKED_FIELDS}
+        services.update_unit(stored, actor=request.user, reason=str(_("Changed in the administration")),
+                             source=HistorySource.MANUAL, **values)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a unit leaves the list by removal (with history), never by deletion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

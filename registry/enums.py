@@ -53,3 +53,13 @@ class HistorySource(models.TextChoices):
 # The national lists were published in batches; a unit keeps the batch it was listed in.
 BATCH_YEARS = {1: 2017, 2: 2017, 3: 2018, 4: 2019, 5: 2020, 6: 2021, 7: 2022, 8: 2023}
 BATCH_CHOICES = [(n, format_lazy(_("Batch {n} ({year})"), n=n, year=y)) for n, y in BATCH_YEARS.items()]
+
+
+# --- the unit's state machine (the one declaration; registry.services performs the moves) ---------------
+
+from greenmfg.statemachine import Machine, Move  # noqa: E402  (the vocabulary above comes first)
+
+UNIT_MACHINE = Machine("unit", UnitStatus, [
+    Move("remove", (UnitStatus.LISTED,), UnitStatus.REMOVED, _("Removed from the list")),
+    Move("relist", (UnitStatus.REMOVED,), UnitStatus.LISTED, _("Put back on the list")),
+])

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import services
 from .creditcode import credit_code_error, normalise
 from .enums import BATCH_YEARS, HistorySource, Level, UnitKind, UnitStatus
-from .models import City, Industry, Unit, UnitHistory
-from .services import history_entries
+from .models import City, Industry, Unit, name_error
 from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, open_sheet
 from .xlsx import Sheet
 
@@ -37,6 +37,10 @@ REQUIRED = [COL_CODE, COL_NAME, COL_KIND, COL_LEVEL, COL_CITY, COL_YEAR]
 KIND_WORDS = {"绿色工厂": UnitKind.FACTORY, "绿色工业园区": UnitKind.PARK, "绿色供应链管理企业": UnitKind.SUPPLY_CHAIN}
 LEVEL_WORDS = {"国家级": Level.NATIONAL, "省级": Level.PROVINCIAL, "市级": Level.MUNICIPAL}
 STATUS_WORDS = {"已列入": UnitStatus.LISTED, "列入": UnitStatus.LISTED, "已移出": UnitStatus.REMOVED, "移出": UnitStatus.REMOVED}
+# An optional cell left blank keeps the stored value; this word in the cell clears it.
+CLEAR = "清空"
+OPTIONAL = {COL_INDUSTRY: "industry", COL_BATCH: "batch", COL_STATUS: "status", COL_REASON: "status_reason",
+            COL_CONTACT: "contact_name", COL_PHONE: "contact_phone"}
 CHINESE_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -79,7 +83,12 @@ class _Lookups:
         self.industries = {i.code: i for i in Industry.objects.all()}
 
 
-def _parse_row(values: dict, lookups: _Lookups, row: int) -> tuple[dict, list[RowError]]:
+def _cleared(value) -> bool:
+    return value is not None and str(value).strip() == CLEAR
+
+
+def _parse_row(values: dict, lookups: _Lookups, row: int, existing: Unit | None) -> tuple[dict, list[RowError]]:
+    """The row's values; an optional cell left blank is absent from the result (it keeps the stored value)."""
     errors: list[RowError] = []
 
     def err(column, message):
@@ -100,6 +109,8 @@ def _parse_row(values: dict, lookups: _Lookups, row: int) -> tuple[dict, list[Ro
         err(COL_NAME, _("Required."))
     elif len(name) > 200:
         err(COL_NAME, _("At most 200 characters."))
+    elif name_error(name):
+        err(COL_NAME, name_error(name))
     data["name"] = name
 
     kind = _choice(values.get(COL_KIND) or "", KIND_WORDS, UnitKind)
@@ -119,24 +130,26 @@ def _parse_row(values: dict, lookups: _Lookups, row: int) -> tuple[dict, list[Ro
     data["city"] = city
 
     industry_raw = values.get(COL_INDUSTRY)
-    industry = None
-    if industry_raw is not None:
+    if _cleared(industry_raw):
+        data["industry"] = None
+    elif industry_raw is not None:
         industry_code = str(_int(industry_raw) if _int(industry_raw) is not None else industry_raw).strip().upper().removeprefix("C").removeprefix("D")
         industry = lookups.industries.get(industry_code.zfill(2))
         if industry is None:
             err(COL_INDUSTRY, _("“%(value)s” is not a GB/T 4754 division code (13–46).") % {"value": industry_raw})
-    elif kind in (UnitKind.FACTORY, UnitKind.SUPPLY_CHAIN):
+        data["industry"] = industry
+    elif kind in (UnitKind.FACTORY, UnitKind.SUPPLY_CHAIN) and not existing:
         err(COL_INDUSTRY, _("Required for a factory or a supply-chain firm."))
-    data["industry"] = industry
 
     batch_raw = values.get(COL_BATCH)
-    batch = None
-    if batch_raw is not None:
+    if _cleared(batch_raw):
+        data["batch"] = None
+    elif batch_raw is not None:
         batch = _batch(batch_raw)
         if batch not in BATCH_YEARS:
             err(COL_BATCH, _("Must be a batch number from 1 to %(max)d.") % {"max": max(BATCH_YEARS)})
             batch = None
-    data["batch"] = batch
+        data["batch"] = batch
 
     year = _int(values.get(COL_YEAR)) if values.get(COL_YEAR) is not None else None
     this_year = timezone.localdate().year
@@ -147,16 +160,26 @@ def _parse_row(values: dict, lookups: _Lookups, row: int) -> tuple[dict, list[Ro
     data["year_listed"] = year
 
     status_raw = values.get(COL_STATUS)
-    status = UnitStatus.LISTED if status_raw is None else _choice(status_raw, STATUS_WORDS, UnitStatus)
-    if status is None:
-        err(COL_STATUS, _("Must be 已列入 or 已移出."))
-    data["status"] = status
-    reason = str(values.get(COL_REASON) or "").strip()
-    if status == UnitStatus.REMOVED and not reason:
+    if status_raw is not None:
+        status = _choice(status_raw, STATUS_WORDS, UnitStatus)
+        if status is None:
+            err(COL_STATUS, _("Must be 已列入 or 已移出."))
+        data["status"] = status
+    status = data.get("status") or (existing.status if existing else UnitStatus.LISTED)
+    reason_raw = values.get(COL_REASON)
+    if _cleared(reason_raw):
+        data["status_reason"] = ""
+    elif reason_raw is not None:
+        data["status_reason"] = str(reason_raw).strip()[:500]
+    becomes_removed = status == UnitStatus.REMOVED and (existing is None or existing.status != UnitStatus.REMOVED)
+    if becomes_removed and not data.get("status_reason"):
         err(COL_REASON, _("Required when the status is 已移出."))
-    data["status_reason"] = reason[:500]
-    data["contact_name"] = str(values.get(COL_CONTACT) or "").strip()[:50]
-    data["contact_phone"] = str(values.get(COL_PHONE) or "").strip()[:30]
+    for column, name, limit in ((COL_CONTACT, "contact_name", 50), (COL_PHONE, "contact_phone", 30)):
+        raw = values.get(column)
+        if _cleared(raw):
+            data[name] = ""
+        elif raw is not None:
+            data[name] = str(raw).strip()[:limit]
     return data, errors
 
 
@@ -172,8 +195,12 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
         lookups = _Lookups()
         parsed: list[tuple[int, dict]] = []
         first_row_of: dict[str, int] = {}
-        for row, values in iter_rows(ws, HEADERS, REQUIRED):
-            data, errors = _parse_row(values, lookups, row)
+        rows = list(iter_rows(ws, HEADERS, REQUIRED))
+        codes = {normalise(str(values.get(COL_CODE) or "")) for _row, values in rows}
+        stored = {u.credit_code: u for u in Unit.objects.filter(credit_code__in=codes)}
+        for row, values in rows:
+            existing = stored.get(normalise(str(values.get(COL_CODE) or "")))
+            data, errors = _parse_row(values, lookups, row, existing)
             code = data["credit_code"]
             if code and code in first_row_of:
                 errors.append(RowError(row, COL_CODE, _("The same code already appears in row %(row)d.") % {"row": first_row_of[code]}))
@@ -195,44 +222,30 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
 
 @transaction.atomic
 def _apply(parsed: list[tuple[int, dict]], report: ImportReport, actor) -> None:
+    """Through the registry service: history for every changed field, and a removal announced per unit (its
+    codes are revoked in this same transaction)."""
     codes = [data["credit_code"] for _row, data in parsed]
     existing = {u.credit_code: u for u in Unit.objects.select_for_update().filter(credit_code__in=codes)}
     today = timezone.localdate()
     reason = _("Spreadsheet import")
-    new_units, changed_units, entries = [], [], []
-    changed_fields: set[str] = set()
+    new_units, changes = [], []
     for _row, data in parsed:
         unit = existing.get(data["credit_code"])
         if unit is None:
-            unit = Unit(**data)
+            unit = Unit(**{"status": UnitStatus.LISTED, **data})
             if unit.status == UnitStatus.REMOVED:
                 unit.status_date = today
             new_units.append(unit)
             continue
-        changes = {k: v for k, v in data.items() if k != "credit_code"}
-        if changes["status"] != unit.status:
-            changes["status_date"] = today
-        elif changes["status"] == UnitStatus.LISTED:
-            changes.pop("status_reason")
-        unit_entries = history_entries(unit, changes, actor=actor, reason=reason, source=HistorySource.IMPORT)
-        if unit_entries:
-            changed_units.append(unit)
-            entries.extend(unit_entries)
-            changed_fields.update(e.field for e in unit_entries)
-        else:
-            report.unchanged += 1
-    Unit.objects.bulk_create(new_units, batch_size=1000)
-    if changed_units:
-        Unit.objects.bulk_update(changed_units, sorted(changed_fields) + ["updated_at"], batch_size=1000)
-    # PostgreSQL and SQLite (3.35+) both hand back the new primary keys from bulk_create.
-    entries.extend(
-        UnitHistory(unit=u, field="status", old_value="", new_value=u.status, reason=reason,
-                    source=HistorySource.IMPORT, actor=actor)
-        for u in new_units
-    )
-    UnitHistory.objects.bulk_create(entries, batch_size=1000)
+        values = {k: v for k, v in data.items() if k != "credit_code"}
+        if "status" in values and values["status"] != unit.status:
+            values["status_date"] = today
+        changes.append((unit, values))
+    services.create_units(new_units, actor=actor, reason=reason, source=HistorySource.IMPORT)
+    changed = services.apply_changes(changes, actor=actor, reason=reason, source=HistorySource.IMPORT)
     report.created = len(new_units)
-    report.updated = len(changed_units)
+    report.updated = len(changed)
+    report.unchanged = len(changes) - len(changed)
 
 
 def template_sheets() -> list[Sheet]:
@@ -246,10 +259,11 @@ def template_sheets() -> list[Sheet]:
         [COL_INDUSTRY, _("GB/T 4754-2017 division, 13–46. Required for factories and supply-chain firms.")],
         [COL_BATCH, _("1–8 for the national batches (e.g. 8 or 第八批); blank for provincial and municipal lists.")],
         [COL_YEAR, _("Required. The year the unit was listed, e.g. 2023.")],
-        [COL_STATUS, _("已列入 (default) or 已移出.")],
-        [COL_REASON, _("Required when the status is 已移出.")],
+        [COL_STATUS, _("已列入 (default for a new unit) or 已移出.")],
+        [COL_REASON, _("Required when the status becomes 已移出.")],
         [COL_CONTACT, _("Optional.")],
         [COL_PHONE, _("Optional.")],
+        ["", _("For an existing unit, an optional cell left blank keeps the stored value; write 清空 in it to clear the value.")],
     ]
     cities = City.objects.order_by("seed_order").values_list("name", "code")
     industries = Industry.objects.order_by("code").values_list("code", "name")

@@ -1,13 +1,30 @@
 """Who is on the green-manufacturing lists, and who may act for whom."""
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .creditcode import validate_credit_code
 from .enums import BATCH_CHOICES, HistorySource, IndustryGroup, Level, MembershipScope, UnitKind, UnitStatus
+
+
+def name_error(name: str) -> str | None:
+    """A unit's name is one line of printable text: a control character (newline, tab, …) breaks mail
+    headers, exports and the printed certificate."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        return str(_("The name may not contain line breaks, tabs or other control characters."))
+    return None
+
+
+def validate_unit_name(name: str) -> None:
+    message = name_error(name)
+    if message:
+        raise ValidationError(message)
 
 
 class User(AbstractUser):
@@ -63,7 +80,7 @@ class Industry(models.Model):
 class Unit(models.Model):
     """A listed unit: a green factory, a green industrial park or a green supply-chain firm."""
 
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True, validators=[validate_unit_name])
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
     )

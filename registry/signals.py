@@ -1,8 +1,13 @@
-"""Signals the registry sends; higher apps (greencode) listen, the registry never imports them."""
+"""Signals the registry sends; higher apps (greencode) listen, the registry never imports them.
+
+Both are sent INSIDE the transaction that changes the unit, so what a receiver writes (greencode revokes the
+unit's codes) commits or rolls back together with the change: a removal can never leave a live code behind.
+Receivers must therefore only write to the database; anything outside it (mail) they queue with on_commit.
+"""
 
 from django.dispatch import Signal
 
-# Sent after a unit's status changed to removed, once the transaction commits. kwargs: unit, actor, reason.
+# A unit's status changed to removed. kwargs: unit, actor, reason.
 unit_removed = Signal()
-# Sent after a unit's name changed. kwargs: unit, old_name, new_name, actor.
+# A unit's name changed. kwargs: unit, old_name, new_name, actor.
 unit_renamed = Signal()

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import access, services
-from .enums import HistorySource, Level, UnitStatus
+from greenmfg.rules import require
+
+from . import access, rules, services
+from .enums import Level, UnitStatus
 from .exports import city_stats_sheet
 from .filters import PublicUnitFilter, UnitFilter
 from .forms import UnitEditForm, UnitImportForm
@@ -114,7 +116,7 @@ def unit_detail(request, pk: int):
     return render(
         request,
         "registry/unit_detail.html",
-        {"unit": unit, "history": history, "can_edit": access.can_edit_unit(request.user, unit)},
+        {"unit": unit, "history": history, "can_edit": bool(rules.can_edit_unit(request.user, unit))},
     )
 
 
@@ -122,17 +124,13 @@ def unit_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, pk: int):
     unit = _visible_unit(request, pk)
-    if not access.can_edit_unit(request.user, unit):
-        raise PermissionDenied
-    province = access.roles_of(request.user).province
-    form = UnitEditForm(request.POST or None, instance=unit, province=province)
+    require(rules.can_edit_unit(request.user, unit))
+    form = UnitEditForm(request.POST or None, instance=unit, province=bool(rules.is_province(request.user)))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.fields if name != "reason"}
         # The form has already written the posted values onto `unit`; compare against the stored row.
         stored = type(unit).objects.get(pk=unit.pk)
-        entries = services.update_unit(
-            stored, actor=request.user, reason=form.cleaned_data["reason"], source=HistorySource.MANUAL, **changes
-        )
+        entries = services.edit_unit(stored, changes, actor=request.user, reason=form.cleaned_data["reason"])
         if entries:
             messages.success(request, _("Saved: %(n)d field(s) changed and written to the history.") % {"n": len(entries)})
         else:

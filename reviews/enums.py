@@ -70,3 +70,62 @@ class MiitOutcome(models.TextChoices):
     CONFIRMED = "confirmed", _("MIIT confirmed the proposal")
     NOT_CONFIRMED = "not_confirmed", _("MIIT did not confirm the proposal")
 
+
+
+class PackageState(models.TextChoices):
+    """A city package is submitted once, on time or late; later proposals join it (resubmit)."""
+
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class CampaignPhase(models.TextChoices):
+    """Where a campaign stands, read from its dates (Beijing time); it has no stored state."""
+
+    NOT_OPEN = "not_open", _("Not open yet")
+    FILING = "filing", _("Filing open")
+    CITY_REVIEW = "city_review", _("City review")
+    PROVINCE_REVIEW = "province_review", _("Province review")
+    CLOSED = "closed", _("Closed")
+
+
+# --- the state machines: declared once; reviews.workflow performs every move ----------------------------
+
+from greenmfg.statemachine import Machine, Move  # noqa: E402  (the vocabulary above comes first)
+
+EDITABLE_PROPOSAL_STATES = (ProposalState.DRAFT, ProposalState.RETURNED)
+
+FILING_MACHINE = Machine("filing", FilingState, [
+    Move("create", (None,), FilingState.DRAFT, _("Created")),
+    Move("upload", EDITABLE_FILING_STATES, None, _("Uploaded")),
+    Move("submit", EDITABLE_FILING_STATES, FilingState.SUBMITTED, _("Submitted")),
+    Move("check", (FilingState.SUBMITTED,), None, _("Key indicators checked")),
+    Move("flag_verdict", (FilingState.SUBMITTED,), None, _("Data flags judged")),
+    Move("assessment_planned", (FilingState.SUBMITTED, FilingState.ACCEPTED), None, _("On-site assessment planned")),
+    Move("assessment_updated", (FilingState.SUBMITTED, FilingState.ACCEPTED), None, _("On-site assessment updated")),
+    Move("assessment_completed", (FilingState.SUBMITTED, FilingState.ACCEPTED), None,
+         _("On-site assessment completed")),
+    Move("return", (FilingState.SUBMITTED,), FilingState.RETURNED, _("Returned")),
+    Move("accept", (FilingState.SUBMITTED,), FilingState.ACCEPTED, _("Accepted")),
+])
+
+PROPOSAL_MACHINE = Machine("proposal", ProposalState, [
+    Move("propose", (None,), ProposalState.DRAFT, _("Proposal opened")),
+    Move("open_default", (None,), ProposalState.DRAFT, _("Opened by the portal: did not file")),
+    Move("open_incident", (None, *EDITABLE_PROPOSAL_STATES), ProposalState.DRAFT, _("Opened by an incident report")),
+    Move("edit", EDITABLE_PROPOSAL_STATES, None, _("Changed")),
+    Move("submit", EDITABLE_PROPOSAL_STATES, ProposalState.SUBMITTED, _("Submitted")),
+    Move("approve", (ProposalState.SUBMITTED,), ProposalState.APPROVED, _("Approved by the province")),
+    Move("return", (ProposalState.SUBMITTED,), ProposalState.RETURNED, _("Returned")),
+    Move("miit_decision", (ProposalState.APPROVED,), None, _("MIIT's decision recorded")),
+])
+
+PACKAGE_MACHINE = Machine("package", PackageState, [
+    Move("submit", (None,), PackageState.ON_TIME, _("Submitted")),
+    Move("submit_late", (None,), PackageState.LATE, _("Submitted late")),
+    Move("resubmit", (PackageState.ON_TIME, PackageState.LATE), None, _("Submitted again")),
+])
+
+# Records without a state of their own: every change is still one audited action.
+CAMPAIGN_ACTIONS = {"create": _("Created"), "edit": _("Changed")}
+INCIDENT_ACTIONS = {"report": _("Reported")}

@@ -1,34 +1,25 @@
-"""Words for the audit trail: each recorded action and state, as people read them."""
+"""Words for the audit trail: each recorded action and state, as people read them (from the state machines)."""
 
-from django.utils.translation import gettext_lazy as _
-
-from .enums import FilingState, ProposalState
+from .enums import (
+    CAMPAIGN_ACTIONS,
+    FILING_MACHINE,
+    INCIDENT_ACTIONS,
+    PACKAGE_MACHINE,
+    PROPOSAL_MACHINE,
+    FilingState,
+    PackageState,
+    ProposalState,
+)
 
 ACTION_LABELS = {
-    "create": _("Created"),
-    "edit": _("Changed"),
-    "submit": _("Submitted"),
-    "resubmit": _("Submitted again"),
-    "check": _("Key indicators checked"),
-    "flag_verdict": _("Data flags judged"),
-    "assessment_planned": _("On-site assessment planned"),
-    "assessment_updated": _("On-site assessment updated"),
-    "assessment_completed": _("On-site assessment completed"),
-    "return": _("Returned"),
-    "accept": _("Accepted"),
-    "propose": _("Proposal opened"),
-    "open_default": _("Opened by the portal: did not file"),
-    "open_incident": _("Opened by an incident report"),
-    "approve": _("Approved by the province"),
-    "miit_decision": _("MIIT's decision recorded"),
-    "report": _("Reported"),
-    "upload": _("Uploaded"),
+    **CAMPAIGN_ACTIONS, **INCIDENT_ACTIONS, **PACKAGE_MACHINE.labels(), **PROPOSAL_MACHINE.labels(),
+    **FILING_MACHINE.labels(),
 }
 
 STATE_LABELS = {
     "filing": dict(FilingState.choices),
     "proposal": dict(ProposalState.choices),
-    "package": {"late": _("Late"), "on_time": _("On time")},
+    "package": dict(PackageState.choices),
 }
 # Every state of every kind, for a transition read without knowing its kind.
 ALL_STATE_LABELS = {state: label for labels in STATE_LABELS.values() for state, label in labels.items()}

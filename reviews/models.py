@@ -458,3 +458,27 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.user_id}"
+
+
+class OutgoingMail(models.Model):
+    """A notification written in the same transaction as the business it reports, sent after commit.
+
+    A failing mail server never undoes the business and never loses the message: the row stays unsent,
+    the error is kept, and the sender task (and its periodic sweep) tries again.
+    """
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    recipients = models.JSONField(_("recipients"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+
+    def __str__(self):
+        return self.subject

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry import access
 from registry.models import Unit
 
+from .. import rules, workflow
 from ..checks import Problem, flag_context, physical, statistical_findings, submission_problems
-from ..enums import EDITABLE_FILING_STATES, FilingState, FlagVerdict
+from ..enums import EDITABLE_FILING_STATES, FlagVerdict
 from ..indicators import compute_all
-from ..models import Campaign, DataFlag, Filing, FilingIndicator, Transition
+from ..models import Campaign, DataFlag, Filing, FilingIndicator
+from ..workflow import ReviewError
 
 
-class FilingError(Exception):
+class FilingError(ReviewError):
     """A state change that is not allowed now; the message says why, for the person to act on."""
 
 
@@ -38,12 +38,16 @@ class FilingInvalid(FilingError):
 
 
 def can_file_for(user, unit: Unit) -> bool:
-    """Only the enterprise itself files (a city uploads on its behalf through the bulk upload)."""
-    return unit.pk in access.roles_of(user).unit_ids
+    return bool(rules.can_file(user, unit))
 
 
-def filing_for(campaign: Campaign, unit: Unit) -> Filing:
-    filing, _created = Filing.objects.get_or_create(campaign=campaign, unit=unit)
+@transaction.atomic
+def filing_for(campaign: Campaign, unit: Unit, *, actor=None) -> Filing:
+    """The unit's filing of the campaign; a new one starts as a draft (audited)."""
+    filing = Filing.objects.filter(campaign=campaign, unit=unit).first()
+    if filing is None:
+        filing = Filing(campaign=campaign, unit=unit, updated_by=actor)
+        workflow.transition(filing, "create", actor=actor)
     filing.unit, filing.campaign = unit, campaign
     return filing
 
@@ -102,17 +106,8 @@ def _unexplained(flags: list[DataFlag]) -> list[Problem]:
 
 def _mark_submitted(filings: list[Filing], actor) -> None:
     """Every filing → submitted, in one UPDATE and one INSERT of audit rows."""
-    now = timezone.now()
-    before = {f.pk: f.state for f in filings}
-    Filing.objects.filter(pk__in=list(before)).update(
-        state=FilingState.SUBMITTED, submitted_at=now, version=F("version") + 1, updated_at=now)
-    for filing in filings:
-        filing.state, filing.submitted_at, filing.version = FilingState.SUBMITTED, now, filing.version + 1
-    content_type = ContentType.objects.get_for_model(Filing)
-    Transition.objects.bulk_create([
-        Transition(content_type=content_type, object_id=f.pk, action="submit", from_state=before[f.pk],
-                   to_state=f.state, actor=actor, at=now) for f in filings
-    ], batch_size=2000)
+    workflow.transition_many(filings, "submit", actor=actor, values={"submitted_at": timezone.now()},
+                             bump_version=True)
 
 
 # --- one filing, from the form ------------------------------------------------------------------------
@@ -152,7 +147,7 @@ def save_explanations(filing: Filing, explanations: dict[int, str]) -> None:
 def submit_filing(filing: Filing, *, actor, explanations: dict[int, str] | None = None) -> Filing:
     """Draft or returned → submitted, once complete and every statistical flag is explained."""
     filing = Filing.objects.select_for_update().select_related("unit", "campaign").get(pk=filing.pk)
-    if filing.state not in EDITABLE_FILING_STATES:
+    if not workflow.MACHINES[Filing].allows("submit", filing.state):
         raise FilingError(_("This filing is %(state)s and cannot be submitted again.") % {"state": filing.get_state_display()})
     problems = submission_problems(filing)
     if problems:
@@ -204,7 +199,7 @@ def apply_bulk(campaign: Campaign, rows, *, actor, submit: bool) -> list[tuple[i
             filings.append((row, filing))
         if problems:
             return problems
-        Filing.objects.bulk_create(new, batch_size=2000)
+        workflow.create_many(new, "create", actor=actor)
         changed_fields = sorted({name for row, _f in filings for name in row.data} | {"version", "updated_by", "updated_at"})
         new_ids = {id(f) for f in new}
         Filing.objects.bulk_update([f for _r, f in filings if id(f) not in new_ids], changed_fields, batch_size=2000)
@@ -217,9 +212,6 @@ def apply_bulk(campaign: Campaign, rows, *, actor, submit: bool) -> list[tuple[i
                 return problems
             _mark_submitted([f for _r, f in filings], actor)
         else:
-            content_type = ContentType.objects.get_for_model(Filing)
-            Transition.objects.bulk_create([Transition(content_type=content_type, object_id=f.pk, action="upload",
-                                                       from_state=f.state, to_state=f.state, actor=actor, at=now)
-                                            for _r, f in filings], batch_size=2000)
+            workflow.transition_many([f for _r, f in filings], "upload", actor=actor, values={"updated_at": now})
     return problems
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry.enums import MembershipScope, UnitStatus
+from greenmfg.rules import require
+from registry.enums import MembershipScope
 from registry.models import Membership, Unit
 
-from .. import audit, signals
-from ..enums import Outcome, ProposalState, RemoveReason
+from .. import audit, notify, rules, signals, workflow
+from ..enums import EDITABLE_PROPOSAL_STATES, IncidentKind, Outcome, RemoveReason
 from ..models import AdjustmentProposal, Campaign, IncidentReport
-from .review import EDITABLE_PROPOSAL_STATES, ReviewError, require_city_reviewer
+from ..workflow import ReviewError
 
 
 def province_emails() -> list[str]:
@@ -25,30 +24,32 @@ def province_emails() -> list[str]:
     ))
 
 
-def notify_province(incident: IncidentReport) -> int:
-    recipients = province_emails()
-    if not recipients:
-        return 0
+def notify_province(incident: IncidentReport):
+    """Queue the province's mail in the incident's transaction; it goes out after commit (reviews.notify)."""
     subject = _("Incident report: %(unit)s") % {"unit": incident.unit.name}
     body = _("%(city)s reported a %(kind)s at %(unit)s on %(date)s.\n\n%(description)s\n\nA removal (accident) "
              "proposal has been opened; the unit's green code is blocked.") % {
         "city": incident.unit.city.name, "kind": incident.get_kind_display(), "unit": incident.unit.name,
         "date": incident.occurred_on, "description": incident.description,
     }
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return notify.queue_mail(subject, body, province_emails())
 
 
 @transaction.atomic
 def report_incident(unit: Unit, *, kind: str, occurred_on: dt.date, description: str, actor,
                     campaign: Campaign | None = None) -> IncidentReport:
-    """Record the accident, open (or turn) the unit's proposal into a removal for an accident, tell everyone."""
-    require_city_reviewer(actor, unit)
+    """Record the accident, open (or turn) the unit's proposal into a removal for an accident, revoke the unit's
+    green codes (greencode's receiver, in this same transaction) and queue the province's mail."""
     unit = Unit.objects.select_for_update().select_related("city").get(pk=unit.pk)
-    if unit.status != UnitStatus.LISTED:
-        raise ReviewError(_("This unit is no longer on the list."))
+    require(rules.can_review(actor, unit))
+    decision = rules.can_report_incident(actor, unit)
+    if not decision:
+        raise ReviewError(decision.reason)
     description = (description or "").strip()
     if not description:
         raise ReviewError(_("Describe what happened."))
+    if kind not in IncidentKind.values:
+        raise ReviewError(_("Choose the kind of accident."))
     campaign = campaign or Campaign.current()
     incident = IncidentReport.objects.create(unit=unit, campaign=campaign, kind=kind, occurred_on=occurred_on,
                                              description=description, reported_by=actor)
@@ -57,20 +58,17 @@ def report_incident(unit: Unit, *, kind: str, occurred_on: dt.date, description:
         reason = _("%(kind)s on %(date)s (incident report)") % {"kind": incident.get_kind_display(), "date": occurred_on}
         proposal = AdjustmentProposal.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
         if proposal is None:
-            proposal = AdjustmentProposal.objects.create(
+            proposal = AdjustmentProposal(
                 campaign=campaign, unit=unit, outcome=Outcome.REMOVE, remove_reason=RemoveReason.ACCIDENT,
                 reason=reason, is_default=True, created_by=actor,
             )
-            audit.record(proposal, "open_incident", actor=actor, to_state=proposal.state, comment=reason)
+            workflow.transition(proposal, "open_incident", actor=actor, comment=reason)
         elif proposal.state in EDITABLE_PROPOSAL_STATES:
-            before = proposal.state
             proposal.outcome, proposal.remove_reason = Outcome.REMOVE, RemoveReason.ACCIDENT
             proposal.rectify_due, proposal.new_name, proposal.reason = None, "", reason
-            proposal.state = ProposalState.DRAFT
-            proposal.save()
-            audit.record(proposal, "open_incident", actor=actor, from_state=before, to_state=proposal.state,
-                         comment=reason)
+            workflow.transition(proposal, "open_incident", actor=actor, comment=reason,
+                                fields=["outcome", "remove_reason", "rectify_due", "new_name", "reason"])
         # A proposal already with the province keeps its course; the province sees the incident beside it.
-    transaction.on_commit(lambda: notify_province(incident))
-    transaction.on_commit(lambda: signals.incident_reported.send(IncidentReport, incident=incident))
+    signals.incident_reported.send(IncidentReport, incident=incident)
+    notify_province(incident)
     return incident

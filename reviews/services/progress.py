@@ -13,9 +13,9 @@ from registry.enums import UnitStatus
 from registry.models import Unit
 
 from ..enums import CheckVerdict, FilingState, ProposalState
-from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, IndicatorCheck, OnSiteAssessment
+from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, IndicatorCheck
+from ..queries import FILED_STATES, blocked_by_assessment_q, completed_assessments
 
-FILED = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
 SENT_TO_PROVINCE = (ProposalState.SUBMITTED, ProposalState.APPROVED, ProposalState.RETURNED)
 
 
@@ -71,7 +71,7 @@ def campaign_progress(campaign: Campaign, cities, today: dt.date | None = None) 
     for city_id, state, n in (Filing.objects.filter(campaign=campaign, unit__city_id__in=ids)
                               .values_list("unit__city_id", "state").annotate(n=Count("id")).order_by()):
         row = rows[city_id]
-        if state in FILED:
+        if state in FILED_STATES:
             row.filed += n
         if state == FilingState.SUBMITTED:
             row.awaiting_review += n
@@ -83,8 +83,7 @@ def campaign_progress(campaign: Campaign, cities, today: dt.date | None = None) 
                                                      verdict=CheckVerdict.NON_COMPLIANT)
                        .values_list("filing__unit__city_id").annotate(n=Count("filing", distinct=True)).order_by()):
         rows[city_id].need_assessment = n
-    for city_id, n in (OnSiteAssessment.objects.filter(filing__campaign=campaign, filing__unit__city_id__in=ids,
-                                                       completed_on__isnull=False).exclude(conclusion="")
+    for city_id, n in (completed_assessments().filter(filing__campaign=campaign, filing__unit__city_id__in=ids)
                        .values_list("filing__unit__city_id").annotate(n=Count("filing", distinct=True)).order_by()):
         rows[city_id].assessed = n
     for city_id, state, n, late, undecided in (
@@ -145,14 +144,12 @@ class CityTodo:
 def city_todo(campaign: Campaign, units, limit: int = 10) -> CityTodo:
     """A city bureau's next steps: filings to review, assessments to make, proposals to make or fix. Five queries."""
     filings = Filing.objects.filter(campaign=campaign, unit__in=units).select_related("unit")
-    completed = OnSiteAssessment.objects.filter(filing=OuterRef("pk"), completed_on__isnull=False).exclude(conclusion="")
-    non_compliant = IndicatorCheck.objects.filter(filing=OuterRef("pk"), verdict=CheckVerdict.NON_COMPLIANT)
     has_proposal = AdjustmentProposal.objects.filter(campaign=campaign, unit=OuterRef("unit"))
     return CityTodo(
         awaiting_review=list(filings.filter(state=FilingState.SUBMITTED).order_by("submitted_at", "pk")[:limit]),
-        need_assessment=list(filings.filter(Exists(non_compliant)).exclude(Exists(completed)).order_by("pk")[:limit]),
+        need_assessment=list(filings.filter(blocked_by_assessment_q()).order_by("pk")[:limit]),
         ready_to_propose=list(filings.filter(state=FilingState.ACCEPTED).exclude(Exists(has_proposal))
-                              .filter(~Exists(non_compliant) | Exists(completed)).order_by("pk")[:limit]),
+                              .exclude(blocked_by_assessment_q()).order_by("pk")[:limit]),
         returned_proposals=list(AdjustmentProposal.objects.filter(campaign=campaign, unit__in=units,
                                                                   state=ProposalState.RETURNED)
                                 .select_related("unit").order_by("pk")[:limit]),

@@ -5,27 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry import access
+from greenmfg.rules import require
 from registry import services as registry_services
 from registry.enums import HistorySource, UnitStatus
 
-from .. import audit
-from ..enums import MiitOutcome, Outcome, ProposalState
+from .. import rules, workflow
+from ..enums import MiitOutcome, Outcome
 from ..models import AdjustmentProposal, MiitDecision
-from .review import ReviewError
+from ..workflow import ReviewError
 
 APPROVE = "approve"
 RETURN = "return"
 
 
 def require_province(user) -> None:
-    if not access.roles_of(user).province:
-        raise PermissionDenied(_("Only the provincial department can do this."))
+    require(rules.can_decide(user))
 
 
 @transaction.atomic
@@ -38,14 +36,12 @@ def decide_proposal(proposal_pk: int, action: str, *, actor, comment: str = "") 
     if action == RETURN and not comment:
         raise ReviewError(_("Give the reason for returning the proposal to the city."))
     proposal = AdjustmentProposal.objects.select_for_update().select_related("unit").get(pk=proposal_pk)
-    if proposal.state != ProposalState.SUBMITTED:
+    if not workflow.MACHINES[AdjustmentProposal].allows(action, proposal.state):
         raise ReviewError(_("%(unit)s: the proposal is “%(state)s”, so it cannot be decided now.")
                           % {"unit": proposal.unit.name, "state": proposal.get_state_display()})
-    before = proposal.state
-    proposal.state = ProposalState.APPROVED if action == APPROVE else ProposalState.RETURNED
     proposal.decided_by, proposal.decided_at, proposal.decision_comment = actor, timezone.now(), comment
-    proposal.save(update_fields=["state", "decided_by", "decided_at", "decision_comment", "updated_at"])
-    audit.record(proposal, action, actor=actor, from_state=before, to_state=proposal.state, comment=comment)
+    workflow.transition(proposal, action, actor=actor, comment=comment,
+                        fields=["decided_by", "decided_at", "decision_comment"])
     return proposal
 
 
@@ -75,7 +71,7 @@ def record_miit_decision(proposal: AdjustmentProposal, *, outcome: str, decided_
     """Record MIIT's final word on an approved proposal; a confirmed removal or rename changes the registry."""
     require_province(actor)
     proposal = AdjustmentProposal.objects.select_for_update().select_related("unit", "campaign").get(pk=proposal.pk)
-    if proposal.state != ProposalState.APPROVED:
+    if not workflow.MACHINES[AdjustmentProposal].allows("miit_decision", proposal.state):
         raise ReviewError(_("MIIT's decision is recorded only for a proposal the province has approved."))
     if MiitDecision.objects.filter(proposal=proposal).exists():
         raise ReviewError(_("MIIT's decision on this proposal has already been recorded."))
@@ -83,8 +79,8 @@ def record_miit_decision(proposal: AdjustmentProposal, *, outcome: str, decided_
         raise ReviewError(_("Choose MIIT's outcome."))
     decision = MiitDecision.objects.create(proposal=proposal, outcome=outcome, decided_on=decided_on,
                                            document=document.strip(), note=note.strip(), recorded_by=actor)
-    audit.record(proposal, "miit_decision", actor=actor, from_state=proposal.state, to_state=proposal.state,
-                 comment=f"{decision.get_outcome_display()} {decision.document}".strip())
+    workflow.record(proposal, "miit_decision", actor=actor,
+                    comment=f"{decision.get_outcome_display()} {decision.document}".strip())
     if outcome == MiitOutcome.CONFIRMED:
         apply_to_registry(proposal, decision, actor=actor)
     return decision

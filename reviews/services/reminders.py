@@ -17,7 +17,7 @@ from registry.models import Membership
 
 from ..enums import ProposalState
 from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, ReminderLog
-from .review import FILED_STATES
+from ..queries import FILED_STATES
 
 log = logging.getLogger("greenmfg.reviews")
 

@@ -8,51 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from greenmfg.rules import require
 from registry import access
 from registry.enums import UnitStatus
 from registry.models import City, Unit
 
-from .. import audit, signals
-from ..enums import CheckVerdict, FilingState, FlagKind, FlagVerdict, Outcome, ProposalState, RemoveReason
+from .. import queries, rules, signals, workflow
+from ..enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FlagKind, FlagVerdict, Outcome, RemoveReason
 from ..indicators import BY_CODE, key_indicators
-from ..models import (
-    AdjustmentProposal,
-    Campaign,
-    CityPackage,
-    DataFlag,
-    Filing,
-    IndicatorCheck,
-    OnSiteAssessment,
-    Transition,
-)
+from ..models import AdjustmentProposal, Campaign, CityPackage, DataFlag, Filing, IndicatorCheck, OnSiteAssessment
+from ..workflow import ReviewError
 
-# Proposal states in which the city may still change a proposal.
-EDITABLE_PROPOSAL_STATES = (ProposalState.DRAFT, ProposalState.RETURNED)
-# Filing states that count as "filed" for the not-filed list.
-FILED_STATES = (FilingState.SUBMITTED, FilingState.ACCEPTED)
-
-
-class ReviewError(Exception):
-    """A step that is not allowed now; the message tells the person why, in words they can act on."""
+__all__ = ["EDITABLE_PROPOSAL_STATES", "ReviewError"]
 
 
 # --- permissions -----------------------------------------------------------------------------------------
 
 def is_city_reviewer_for(user, unit: Unit) -> bool:
-    return unit.city_id in access.roles_of(user).city_ids
+    return bool(rules.can_review(user, unit))
 
 
 def require_city_reviewer(user, unit: Unit) -> None:
     """Only the bureau of the unit's own city reviews it (the province watches, it does not review)."""
-    if not is_city_reviewer_for(user, unit):
-        raise PermissionDenied(_("Only the city bureau of the unit's city can do this."))
+    require(rules.can_review(user, unit))
 
 
 def reviewable_filings(user) -> QuerySet[Filing]:
@@ -66,9 +49,10 @@ def reviewable_proposals(user) -> QuerySet[AdjustmentProposal]:
 
 # --- the city's review of a filing -------------------------------------------------------------------------
 
-def _locked_filing(filing: Filing, *states) -> Filing:
+def _locked_filing(filing: Filing, action: str) -> Filing:
+    """The filing, locked, once its state machine allows `action` (ReviewError with the reason otherwise)."""
     locked = Filing.objects.select_for_update().select_related("unit", "campaign").get(pk=filing.pk)
-    if states and locked.state not in states:
+    if not workflow.MACHINES[Filing].allows(action, locked.state):
         raise ReviewError(
             _("This filing is now “%(state)s”; this step is not possible.") % {"state": locked.get_state_display()}
         )
@@ -78,7 +62,7 @@ def _locked_filing(filing: Filing, *states) -> Filing:
 @transaction.atomic
 def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor) -> list[IndicatorCheck]:
     """Save the city's verdict on key indicators: {code: (verdict, note)}. Only a submitted filing is checked."""
-    filing = _locked_filing(filing, FilingState.SUBMITTED)
+    filing = _locked_filing(filing, "check")
     require_city_reviewer(actor, filing.unit)
     allowed = {i.code for i in key_indicators(filing.unit.kind)}
     unknown = sorted(set(verdicts) - allowed)
@@ -98,15 +82,14 @@ def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor
         saved.append(check)
         changes.append(f"{BY_CODE[code].label}：{CheckVerdict(verdict).label}")
     if changes:
-        audit.record(filing, "check", actor=actor, from_state=filing.state, to_state=filing.state,
-                     comment="; ".join(changes))
+        workflow.record(filing, "check", actor=actor, comment="; ".join(changes))
     return saved
 
 
 @transaction.atomic
 def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *, actor) -> int:
     """Confirm or reject the statistical flags of a submitted filing: {flag id: (verdict, note)}."""
-    filing = _locked_filing(filing, FilingState.SUBMITTED)
+    filing = _locked_filing(filing, "flag_verdict")
     require_city_reviewer(actor, filing.unit)
     flags = {f.pk: f for f in filing.flags.all()}
     changed = []
@@ -123,17 +106,12 @@ def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *
         flag.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at"])
         changed.append(f"{BY_CODE[flag.code].label}（{FlagKind(flag.kind).label}）：{FlagVerdict(verdict).label}")
     if changed:
-        audit.record(filing, "flag_verdict", actor=actor, from_state=filing.state, to_state=filing.state,
-                     comment="; ".join(changed))
+        workflow.record(filing, "flag_verdict", actor=actor, comment="; ".join(changed))
     return len(changed)
 
 
-def needs_assessment(filing: Filing) -> bool:
-    return filing.checks.filter(verdict=CheckVerdict.NON_COMPLIANT).exists()
-
-
-def has_completed_assessment(filing: Filing) -> bool:
-    return filing.assessments.exclude(conclusion="").filter(completed_on__isnull=False).exists()
+needs_assessment = queries.needs_assessment
+has_completed_assessment = queries.assessment_completed
 
 
 ASSESSMENT_FIELDS = ("planned_date", "team", "findings", "conclusion", "completed_on")
@@ -142,7 +120,7 @@ ASSESSMENT_FIELDS = ("planned_date", "team", "findings", "conclusion", "complete
 @transaction.atomic
 def save_assessment(filing: Filing, data: dict, *, actor, assessment: OnSiteAssessment | None = None) -> OnSiteAssessment:
     """Plan, update or complete an on-site assessment of a submitted or accepted filing."""
-    filing = _locked_filing(filing, FilingState.SUBMITTED, FilingState.ACCEPTED)
+    filing = _locked_filing(filing, "assessment_planned")
     require_city_reviewer(actor, filing.unit)
     if assessment is None:
         assessment = OnSiteAssessment(filing=filing, created_by=actor)
@@ -160,8 +138,8 @@ def save_assessment(filing: Filing, data: dict, *, actor, assessment: OnSiteAsse
     assessment.save()
     if assessment.is_complete and not was_complete:
         action = "assessment_completed"
-    audit.record(filing, action, actor=actor, from_state=filing.state, to_state=filing.state,
-                 comment=f"{assessment.planned_date:%Y-%m-%d} {assessment.team} {assessment.get_conclusion_display() if assessment.conclusion else ''}".strip())
+    workflow.record(filing, action, actor=actor,
+                    comment=f"{assessment.planned_date:%Y-%m-%d} {assessment.team} {assessment.get_conclusion_display() if assessment.conclusion else ''}".strip())
     return assessment
 
 
@@ -183,31 +161,25 @@ def return_filing(filing: Filing, reason: str, *, actor) -> Filing:
     reason = (reason or "").strip()
     if not reason:
         raise ReviewError(_("Give the reason for returning the filing, so the enterprise knows what to correct."))
-    filing = _locked_filing(filing, FilingState.SUBMITTED)
+    filing = _locked_filing(filing, "return")
     require_city_reviewer(actor, filing.unit)
-    before = filing.state
-    filing.state = FilingState.RETURNED
     filing.return_reason = reason
     filing.version += 1
-    filing.save(update_fields=["state", "return_reason", "version", "updated_at"])
-    audit.record(filing, "return", actor=actor, from_state=before, to_state=filing.state, comment=reason)
+    workflow.transition(filing, "return", actor=actor, comment=reason, fields=["return_reason", "version"])
     return filing
 
 
 @transaction.atomic
 def accept_filing(filing: Filing, *, actor, comment: str = "") -> Filing:
     """submitted → accepted, once every key indicator is checked and every flag judged; tells greencode."""
-    filing = _locked_filing(filing, FilingState.SUBMITTED)
+    filing = _locked_filing(filing, "accept")
     require_city_reviewer(actor, filing.unit)
     problems = acceptance_problems(filing)
     if problems:
         raise ReviewError(" ".join(problems))
-    before = filing.state
-    filing.state = FilingState.ACCEPTED
     filing.accepted_at = timezone.now()
     filing.version += 1
-    filing.save(update_fields=["state", "accepted_at", "version", "updated_at"])
-    audit.record(filing, "accept", actor=actor, from_state=before, to_state=filing.state, comment=comment)
+    workflow.transition(filing, "accept", actor=actor, comment=comment, fields=["accepted_at", "version"])
     transaction.on_commit(lambda: signals.filing_accepted.send(Filing, filing=filing))
     return filing
 
@@ -233,10 +205,9 @@ def proposal_problems(campaign: Campaign, unit: Unit, data: dict) -> list[tuple[
             problems.append(("new_name", _("The new name is the same as the current name.")))
     if outcome == Outcome.RECTIFY and not data.get("rectify_due"):
         problems.append(("rectify_due", _("Rectification needs a due date.")))
-    filing = Filing.objects.filter(campaign=campaign, unit=unit).first()
-    if filing is not None and needs_assessment(filing) and not has_completed_assessment(filing):
-        problems.append(("", _("A key indicator was found non-compliant: complete an on-site assessment (with its "
-                               "conclusion and date) before proposing an outcome.")))
+    decision = rules.proposal_not_blocked(Filing.objects.filter(campaign=campaign, unit=unit).first())
+    if not decision:
+        problems.append(("", decision.reason))
     return problems
 
 
@@ -264,9 +235,8 @@ def save_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor) -> Adjus
     values = _clean_proposal_data(data)
     proposal = AdjustmentProposal.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
     if proposal is None:
-        proposal = AdjustmentProposal.objects.create(campaign=campaign, unit=unit, created_by=actor, **values)
-        audit.record(proposal, "propose", actor=actor, to_state=proposal.state,
-                     comment=proposal.get_outcome_display())
+        proposal = AdjustmentProposal(campaign=campaign, unit=unit, created_by=actor, **values)
+        workflow.transition(proposal, "propose", actor=actor, comment=proposal.get_outcome_display())
         return proposal
     if proposal.state not in EDITABLE_PROPOSAL_STATES:
         raise ReviewError(_("This proposal is “%(state)s” and can no longer be changed.")
@@ -274,9 +244,8 @@ def save_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor) -> Adjus
     for name, value in values.items():
         setattr(proposal, name, value)
     proposal.is_default = False
-    proposal.save()
-    audit.record(proposal, "edit", actor=actor, from_state=proposal.state, to_state=proposal.state,
-                 comment=proposal.get_outcome_display())
+    proposal.save(update_fields=[*values, "is_default", "updated_at"])
+    workflow.record(proposal, "edit", actor=actor, comment=proposal.get_outcome_display())
     return proposal
 
 
@@ -287,13 +256,9 @@ def city_deadline_passed(campaign: Campaign, now: dt.datetime | None = None) -> 
 @transaction.atomic
 def submit_package(campaign: Campaign, city: City, *, actor, note: str = "", now: dt.datetime | None = None) -> CityPackage:
     """Send the city's draft and returned proposals to the province. After the city deadline: marked late."""
-    if city.pk not in access.roles_of(actor).city_ids:
-        raise PermissionDenied(_("Only the city's own bureau submits its package."))
+    require(rules.can_submit_package(actor, city))
     now = now or timezone.now()
-    proposals = list(
-        AdjustmentProposal.objects.select_for_update().select_related("unit")
-        .filter(campaign=campaign, unit__city=city, state__in=EDITABLE_PROPOSAL_STATES)
-    )
+    proposals = list(queries.pending_package(campaign, city).select_for_update().select_related("unit"))
     if not proposals:
         raise ReviewError(_("There is no draft or returned proposal to submit."))
     problems = []
@@ -304,37 +269,22 @@ def submit_package(campaign: Campaign, city: City, *, actor, note: str = "", now
         raise ReviewError(" ".join(problems))
     late = city_deadline_passed(campaign, now)
     package = CityPackage.objects.select_for_update().filter(campaign=campaign, city=city).first()
+    count = _("%(n)d proposal(s)") % {"n": len(proposals)}
     if package is None:
-        package = CityPackage.objects.create(campaign=campaign, city=city, submitted_at=now, submitted_by=actor,
-                                             is_late=late, note=note.strip())
-        action = "submit"
+        package = CityPackage(campaign=campaign, city=city, submitted_at=now, submitted_by=actor, note=note.strip())
+        workflow.transition(package, "submit_late" if late else "submit", actor=actor, comment=count)
     else:
         package.note = note.strip() or package.note
-        package.save(update_fields=["note"])
-        action = "resubmit"
-    for proposal in proposals:
-        before = proposal.state
-        proposal.state = ProposalState.SUBMITTED
-        proposal.package = package
-        proposal.submitted_at = now
-        proposal.is_late = late
-        proposal.save(update_fields=["state", "package", "submitted_at", "is_late", "updated_at"])
-        audit.record(proposal, "submit", actor=actor, from_state=before, to_state=proposal.state,
-                     comment=_("Submitted late, after the city deadline.") if late else "")
-    audit.record(package, action, actor=actor, to_state="late" if late else "on_time",
-                 comment=_("%(n)d proposal(s)") % {"n": len(proposals)})
+        workflow.transition(package, "resubmit", actor=actor, comment=count, fields=["note"])
+    workflow.transition_many(proposals, "submit", actor=actor,
+                             comment=_("Submitted late, after the city deadline.") if late else "",
+                             values={"package_id": package.pk, "submitted_at": now, "is_late": late})
     return package
 
 
 # --- the not-filed list -----------------------------------------------------------------------------------
 
-def not_filed_units(campaign: Campaign, cities=None) -> QuerySet[Unit]:
-    """Listed units without a submitted or accepted filing in this campaign (optionally of some cities)."""
-    filed = Filing.objects.filter(campaign=campaign, unit=OuterRef("pk"), state__in=FILED_STATES)
-    units = Unit.objects.filter(status=UnitStatus.LISTED).exclude(Exists(filed))
-    if cities is not None:
-        units = units.filter(city__in=cities)
-    return units
+not_filed_units = queries.not_filed_units
 
 
 @transaction.atomic
@@ -351,18 +301,10 @@ def open_not_filed_proposals(campaign: Campaign, *, cities=None, actor=None, now
     if not units:
         return 0
     reason = _("No filing was submitted by the city deadline (%(date)s).") % {"date": campaign.city_review_due}
-    created = AdjustmentProposal.objects.bulk_create(
+    created = workflow.create_many(
         [AdjustmentProposal(campaign=campaign, unit_id=pk, outcome=Outcome.REMOVE, remove_reason=RemoveReason.NOT_FILED,
                             reason=reason, is_default=True, created_by=actor) for pk in units],
-        batch_size=1000,
-    )
-    if any(p.pk is None for p in created):  # backends that do not return ids
-        created = list(AdjustmentProposal.objects.filter(campaign=campaign, unit_id__in=units, is_default=True))
-    ct = ContentType.objects.get_for_model(AdjustmentProposal)
-    Transition.objects.bulk_create(
-        [Transition(content_type=ct, object_id=p.pk, action="open_default", to_state=ProposalState.DRAFT,
-                    actor=actor, comment=reason) for p in created],
-        batch_size=1000,
+        "open_default", actor=actor, comment=reason,
     )
     return len(created)
 

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from registry import access
+from registry import access, rules
 from tests import factories
 from tests.conftest import login
 
@@ -63,7 +63,8 @@ def test_access_two_roles_give_the_union_and_no_more(gz_unit, sz_unit):
     assert dongguan_unit.pk not in visible
     # Holding a Shenzhen unit as an enterprise does not make the person a Shenzhen reviewer.
     assert set(access.reviewable_units(user).values_list("pk", flat=True)) == {gz_unit.pk}
-    assert not access.can_edit_unit(user, sz_unit)
+    assert not rules.can_edit_unit(user, sz_unit)
+    assert rules.can_edit_unit(user, gz_unit)
 
 
 def test_access_user_without_role_sees_nothing(client, gz_unit):

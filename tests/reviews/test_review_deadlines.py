@@ -44,7 +44,7 @@ def test_package_after_31_march_is_marked_late(gz_unit, gz_reviewer):
     proposal = AdjustmentProposal.objects.get(unit=gz_unit)
     assert (package.is_late, proposal.is_late, proposal.state) == (True, True, ProposalState.SUBMITTED)
     t = Transition.objects.get(object_id=package.pk, content_type__model="citypackage")
-    assert (t.action, t.to_state) == ("submit", "late")
+    assert (t.action, t.to_state) == ("submit_late", "late")
 
 
 def test_package_submitted_through_the_page_after_the_deadline_is_late_and_the_province_sees_it(

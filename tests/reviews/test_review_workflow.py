@@ -108,7 +108,7 @@ def test_review_full_path_as_enterprise_city_and_province(client, gz_unit, gz_re
     # Every step is on the audit trail, shown on the item's page.
     assert list(Transition.objects.filter(object_id=filing.pk, content_type__model="filing")
                 .order_by("at", "id").values_list("action", flat=True)) == [
-        "submit", "check", "accept", "assessment_completed"]
+        "create", "submit", "check", "accept", "assessment_completed"]
     detail = client.get(reverse("reviews:proposal_detail", args=[proposal.pk]))
     assert [str(row["action"]) for row in detail.context["history"]] == [
         str(ACTION_LABELS[a]) for a in ("miit_decision", "approve", "submit", "propose")]
