@@ -2,7 +2,10 @@
 pilot, and let a couple of demo enterprises apply for their codes. With no reviews demo yet, it simply scores
 whatever accepted filings exist."""
 
+import datetime as dt
+
 from django.db.models import Q
+from django.utils import timezone
 
 from registry.models import Membership
 from reviews.models import Campaign
@@ -30,8 +33,11 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
         for year in years:
             if GreenCode.objects.filter(unit=m.unit, year=year).exists():
                 continue
+            campaign = Campaign.objects.get(year=year)
+            # applied for when the code was new: after the province's report date of its campaign
+            applied = timezone.make_aware(dt.datetime.combine(campaign.province_report_due, dt.time(10)))
             try:
-                codes.apply_for_code(m.user, m.unit, year)
+                codes.apply_for_code(m.user, m.unit, year, now=min(applied, timezone.now()))
                 issued += 1
             except codes.CodeError as exc:
                 stdout.write(f"greencode: {m.user.username} {year}: {exc}")

@@ -57,3 +57,30 @@ class CodeStatus(models.TextChoices):
 
 
 SCORED_LEVELS = ("national", "provincial")
+
+
+class CodeState(models.TextChoices):
+    """Where an applied-for code stands. Whether a live code is still valid or expired is read from its date."""
+
+    ISSUED = "issued", _("Issued")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the enterprise")
+    REVOKED = "revoked", _("Revoked")
+
+
+# --- the state machines: declared once; greencode.services.codes and scoring perform the moves -------------
+
+from greenmfg.statemachine import Machine, Move  # noqa: E402  (the vocabulary above comes first)
+
+CODE_MACHINE = Machine("green code", CodeState, [
+    Move("issue", (None, CodeState.WITHDRAWN), CodeState.ISSUED, _("Issued")),
+    Move("regrade", (CodeState.ISSUED,), None, _("Grade changed by a new run")),
+    Move("withdraw", (CodeState.ISSUED,), CodeState.WITHDRAWN, _("Withdrawn by the enterprise")),
+    Move("revoke", (CodeState.ISSUED, CodeState.WITHDRAWN), CodeState.REVOKED, _("Revoked")),
+    Move("reinstate", (CodeState.REVOKED,), CodeState.ISSUED, _("Reinstated by the province")),
+])
+
+RUN_MACHINE = Machine("score run", RunStatus, [
+    Move("start", (None,), RunStatus.RUNNING, _("Started")),
+    Move("finish", (RunStatus.RUNNING,), RunStatus.FINISHED, _("Finished")),
+    Move("fail", (RunStatus.RUNNING,), RunStatus.FAILED, _("Failed")),
+])

@@ -30,21 +30,17 @@ class BenchmarkForm(forms.Form):
         data = super().clean()
         code, base, lead = data.get("code"), data.get("baseline"), data.get("leading")
         if code and base is not None and lead is not None:
-            from reviews.indicators import BY_CODE
+            from .services.benchmarks import benchmark_problems
 
-            ind = BY_CODE[code]
-            if base == lead:
-                self.add_error("leading", _("Leading value: it must differ from the baseline value."))
-            elif ind.lower_is_better and lead > base:
-                self.add_error("leading", _("Leading value: lower is better for this indicator, so the leading "
-                                            "value must be below the baseline value."))
-            elif not ind.lower_is_better and lead < base:
-                self.add_error("leading", _("Leading value: higher is better for this indicator, so the leading "
-                                            "value must be above the baseline value."))
-            if ind.is_rate and (base > 100 or lead > 100):
-                self.add_error("baseline" if base > 100 else "leading",
-                               _("This indicator is a rate: values cannot exceed 100."))
+            for field, message in benchmark_problems(code, base, lead):
+                self.add_error(field, message)
         return data
+
+
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for reinstating"), max_length=500,
+                             error_messages={"required": _("Reason for reinstating: it cannot be empty."),
+                                             "max_length": _("Reason for reinstating: at most 500 characters.")})
 
 
 class VerifyForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +14,12 @@ from registry.enums import Level
 from registry.models import Industry, Unit
 from reviews.indicators import BY_CODE, indicators_for
 
-from .enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
+from .enums import METHOD_VERSION, CodeState, Grade, NoCodeReason, PeerLevel, RunStatus
 
 # The indicators method v1 scores for a green factory (per-万元 intensities and rates), in the method's order.
 SCORED_CODES = tuple(i.code for i in indicators_for("factory", scored_only=True))
+HIGHER_CODES = sorted(i.code for i in indicators_for("factory", scored_only=True) if not i.lower_is_better)
+LOWER_CODES = sorted(i.code for i in indicators_for("factory", scored_only=True) if i.lower_is_better)
 
 
 class ScoreRun(models.Model):
@@ -130,10 +133,30 @@ class Benchmark(models.Model):
         ordering = ["industry__code", "code"]
         verbose_name = _("baseline and leading value")
         verbose_name_plural = _("baseline and leading values")
-        constraints = [models.UniqueConstraint(fields=["industry", "code"], name="benchmark_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "code"], name="benchmark_unique"),
+            # A known indicator, and the leading value strictly better than the baseline in the indicator's
+            # direction (so the two also differ): a run can never divide by zero or reward the worse value.
+            models.CheckConstraint(
+                condition=(Q(code__in=HIGHER_CODES, leading__gt=models.F("baseline"))
+                           | Q(code__in=LOWER_CODES, leading__lt=models.F("baseline"))),
+                name="benchmark_known_indicator_and_direction",
+                violation_error_message=_("Leading value: it must be better than the baseline value, in the "
+                                          "indicator's direction."),
+            ),
+            models.CheckConstraint(condition=Q(baseline__gte=0) & Q(leading__gte=0), name="benchmark_not_negative",
+                                   violation_error_message=_("Values cannot be negative.")),
+        ]
 
     def __str__(self):
         return f"{self.industry_id} {self.code} {self.baseline}→{self.leading}"
+
+    def clean(self):
+        from .services.benchmarks import benchmark_problems
+
+        problems = benchmark_problems(self.code, self.baseline, self.leading)
+        if problems:
+            raise ValidationError(dict(problems))
 
 
 class GreenCode(models.Model):
@@ -142,6 +165,7 @@ class GreenCode(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="green_codes")
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.CharField(_("code number"), max_length=30, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=CodeState.choices, default=CodeState.ISSUED)
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
     score = models.ForeignKey(Score, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     issued_at = models.DateTimeField(_("issued"))
@@ -162,6 +186,44 @@ class GreenCode(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class GreenCodeEvent(models.Model):
+    """The green code's whole life: issue, regrade, withdraw, revoke, reinstate — who, when, from → to, why."""
+
+    code = models.ForeignKey(GreenCode, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    from_grade = models.CharField(_("grade before"), max_length=2, blank=True)
+    to_grade = models.CharField(_("grade after"), max_length=2, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    run = models.ForeignKey(ScoreRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("green-code event")
+        verbose_name_plural = _("green-code events")
+
+    def __str__(self):
+        return f"{self.code_id} {self.action}: {self.from_state} → {self.to_state}"
+
+    @property
+    def action_label(self):
+        from .enums import CODE_MACHINE
+
+        return CODE_MACHINE.labels().get(self.action, self.action)
+
+    @property
+    def from_state_label(self):
+        return CodeState(self.from_state).label if self.from_state in CodeState.values else self.from_state
+
+    @property
+    def to_state_label(self):
+        return CodeState(self.to_state).label if self.to_state in CodeState.values else self.to_state
 
 
 class MethodPage(models.Model):

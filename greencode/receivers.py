@@ -1,4 +1,8 @@
-"""Signal receivers: reviews and registry announce, greencode re-scores or revokes."""
+"""Signal receivers: reviews and registry announce, greencode re-scores or revokes.
+
+Removal and incident signals arrive inside the transaction that records them (registry.signals,
+reviews.signals), so the revocation commits or rolls back with the removal or the incident.
+"""
 
 from django.dispatch import receiver
 
@@ -18,9 +22,9 @@ def on_filing_accepted(sender, filing, **kwargs):
 
 @receiver(incident_reported, dispatch_uid="greencode.incident_reported")
 def on_incident_reported(sender, incident, **kwargs):
-    codes.revoke_unit_codes(incident.unit_id, reason="incident")
+    codes.revoke_unit_codes(incident.unit_id, reason="incident", actor=incident.reported_by)
 
 
 @receiver(unit_removed, dispatch_uid="greencode.unit_removed")
-def on_unit_removed(sender, unit, **kwargs):
-    codes.revoke_unit_codes(unit.pk, reason="removed")
+def on_unit_removed(sender, unit, actor=None, **kwargs):
+    codes.revoke_unit_codes(unit.pk, reason="removed", actor=actor)

@@ -23,4 +23,6 @@ urlpatterns = [
     path("runs/<int:run_id>/compare/", views.run_compare, name="run_compare"),
     path("runs/<int:run_id>/export.xlsx", views.run_export, name="run_export"),
     path("benchmarks/", views.benchmarks, name="benchmarks"),
+    path("benchmarks/<int:pk>/remove/", views.benchmark_remove, name="benchmark_remove"),
+    path("<int:code_id>/reinstate/", views.reinstate, name="reinstate"),
 ]

@@ -16,17 +16,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from greenmfg.rules import require
 from registry import access
+from registry import rules as registry_rules
 from registry.enums import UnitKind
 from registry.models import Unit
 from registry.views import paginate, querystring_without_page
 from registry.xlsx import Sheet, xlsx_response
 from reviews.indicators import BY_CODE
 
-from .enums import REASON_ADVICE, CodeStatus, Grade, NoCodeReason
-from .forms import BenchmarkForm, MethodForm, VerifyForm
+from . import rules as code_rules
+from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
+from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
 from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
 from .ratelimit import rate_limited
+from .services import benchmarks as benchmark_service
 from .services import codes as code_service
 from .services import pages, queue, scoring
 
@@ -85,7 +89,7 @@ def unit_code(request, unit_id: int):
         "unit": unit, "score": score, "year": year, "years": years, "code": code,
         "earlier": [by_year[y] for y in years],
         "chart": pages.position_chart(list(by_year.values())),
-        "can_apply": unit.pk in access.roles_of(request.user).unit_ids,
+        "can_apply": bool(registry_rules.acts_for(request.user, unit)),
     }
     if score is not None:
         context["indicators"] = pages.indicator_table(score)
@@ -96,7 +100,10 @@ def unit_code(request, unit_id: int):
         context["advice"] = REASON_ADVICE[NoCodeReason.NOT_FILED]
     if code is not None:
         context["status"] = code_service.status_of(code)
-        if code.withdrawn_at is None:
+        if registry_rules.is_province(request.user):
+            context["code_history"] = list(code_service.history(code))
+            context["can_reinstate"] = bool(code_rules.can_reinstate(request.user, code))
+        if code.state != CodeState.WITHDRAWN:
             url = _verify_url(request, code)
             context["verify_url"], context["qr"] = url, _qr_svg(url)
     return render(request, "greencode/unit_code.html", context)
@@ -106,8 +113,7 @@ def unit_code(request, unit_id: int):
 @require_POST
 def apply(request, unit_id: int):
     unit = _unit_for(request, unit_id)
-    if unit.pk not in access.roles_of(request.user).unit_ids:
-        raise PermissionDenied  # staff may look at a code; only the enterprise applies for it
+    require(registry_rules.acts_for(request.user, unit))  # staff may look at a code; only the enterprise applies
     try:
         year = int(request.POST.get("year", ""))
         code = code_service.apply_for_code(request.user, unit, year)
@@ -130,8 +136,7 @@ def _own_code(request, code_id: int) -> GreenCode:
 @require_http_methods(["GET", "POST"])
 def withdraw(request, code_id: int):
     code = _own_code(request, code_id)
-    if code.unit_id not in access.roles_of(request.user).unit_ids:
-        raise PermissionDenied  # only the enterprise withdraws its code
+    require(registry_rules.acts_for(request.user, code.unit))  # only the enterprise withdraws its code
     if request.method == "POST":
         try:
             code_service.withdraw_code(request.user, code)
@@ -147,7 +152,7 @@ def withdraw(request, code_id: int):
 @login_required
 def certificate(request, code_id: int):
     code = _own_code(request, code_id)
-    if code.withdrawn_at is not None:
+    if code.state == CodeState.WITHDRAWN:
         raise Http404
     score = code.score if code.score_id else None
     url = _verify_url(request, code)
@@ -159,7 +164,7 @@ def certificate(request, code_id: int):
 @login_required
 def qr_svg(request, code_id: int):
     code = _own_code(request, code_id)
-    if code.withdrawn_at is not None:
+    if code.state == CodeState.WITHDRAWN:
         raise Http404
     svg = segno.make(_verify_url(request, code), error="m").svg_inline(scale=8)
     response = HttpResponse(svg, content_type="image/svg+xml")
@@ -336,20 +341,47 @@ def run_export(request, run_id: int):
 def benchmarks(request):
     access.require_province(request.user)
     form = BenchmarkForm(request.POST or None)
-    if request.method == "POST":
-        if request.POST.get("delete"):
-            Benchmark.objects.filter(pk=request.POST.get("delete") if request.POST["delete"].isdigit() else None).delete()
-            messages.success(request, _("The values are removed; the next run scores that indicator by percentile."))
-            return redirect("greencode:benchmarks")
-        if form.is_valid():
-            d = form.cleaned_data
-            Benchmark.objects.update_or_create(industry=d["industry"], code=d["code"], defaults={
-                "baseline": d["baseline"], "leading": d["leading"], "set_by": request.user})
-            messages.success(request, _("Saved. The values apply from the next run."))
-            return redirect("greencode:benchmarks")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        benchmark_service.set_benchmark(d["industry"], d["code"], d["baseline"], d["leading"], actor=request.user)
+        messages.success(request, _("Saved. The values apply from the next run."))
+        return redirect("greencode:benchmarks")
     qs = Benchmark.objects.select_related("industry").all()
     page = paginate(request, qs)
     for b in page:
         b.label = BY_CODE[b.code].label if b.code in BY_CODE else b.code
     return render(request, "greencode/benchmarks.html", {"form": form, "page": page,
                                                          "querystring": querystring_without_page(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def benchmark_remove(request, pk: int):
+    """Removing a pair is confirmed first and written to the audit trail."""
+    access.require_province(request.user)
+    benchmark = get_object_or_404(Benchmark.objects.select_related("industry"), pk=pk)
+    if request.method == "POST":
+        benchmark_service.remove_benchmark(benchmark, actor=request.user)
+        messages.success(request, _("The values are removed; the next run scores that indicator by percentile."))
+        return redirect("greencode:benchmarks")
+    return render(request, "greencode/benchmark_remove.html", {
+        "benchmark": benchmark, "label": BY_CODE[benchmark.code].label})
+
+
+@login_required
+@require_POST
+def reinstate(request, code_id: int):
+    """The province lifts a revocation, with a reason; the code's history records it."""
+    access.require_province(request.user)
+    code = get_object_or_404(GreenCode.objects.select_related("unit"), pk=code_id)
+    form = ReinstateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            code_service.reinstate_code(request.user, code, reason=form.cleaned_data["reason"])
+        except code_service.CodeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The code %(number)s is reinstated.") % {"number": code.number})
+    return redirect(f"{reverse('greencode:unit_code', args=[code.unit_id])}?year={code.year}")

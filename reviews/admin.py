@@ -12,13 +12,16 @@ from .models import (
     IndicatorCheck,
     MiitDecision,
     OnSiteAssessment,
+    OutgoingMail,
     ReminderLog,
     Transition,
 )
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ReadOnlyAdmin):
+    """Deadlines change on the province's campaign page, which writes the audit record."""
+
     list_display = ("year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
 
 
@@ -45,5 +48,6 @@ class TransitionAdmin(ReadOnlyAdmin):
     list_select_related = ("content_type", "actor")
 
 
-for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog):
+for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog,
+              OutgoingMail):
     admin.site.register(model, ReadOnlyAdmin)

@@ -33,8 +33,9 @@ from registry.models import Industry, Unit
 from reviews.enums import FilingState, FlagVerdict
 from reviews.indicators import HIGHER_IS_BETTER, indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
+from reviews.queries import FILED_STATES  # one definition of "filed": a draft-only unit is 未填报 here too
 
-from ..enums import METHOD_VERSION, Grade, NoCodeReason, PeerLevel, RunStatus
+from ..enums import METHOD_VERSION, RUN_MACHINE, Grade, NoCodeReason, PeerLevel, RunStatus
 from ..models import SCORED_CODES, Benchmark, CohortState, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
@@ -161,14 +162,14 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
             _phase(timings, "summary", _summary, run, graded)
             _phase(timings, "codes", _follow_codes, run)
             _drop_temp()
-            run.status = RunStatus.FINISHED
+            run.status = RUN_MACHINE.check("finish", run.status)
             run.finished_at = timezone.now()
             timings["total"] = round(time.perf_counter() - t0, 4)
             run.timings = timings
             run.save()
     except Exception as exc:
         timings["total"] = round(time.perf_counter() - t0, 4)
-        ScoreRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=repr(exc)[:2000],
+        ScoreRun.objects.filter(pk=run.pk).update(status=RUN_MACHINE.check("fail", RunStatus.RUNNING), error=repr(exc)[:2000],
                                                   finished_at=timezone.now(), timings=timings)
         log.exception("green-code run %s (%s %s) failed", run.pk, year, level)
         raise
@@ -230,7 +231,7 @@ def _eligibility(campaign: Campaign, level: str) -> None:
         WHEN EXISTS (SELECT 1 FROM {inc} ir LEFT JOIN {camp} c2 ON c2.id = ir.campaign_id
                      WHERE ir.unit_id = u.id AND (c2.year >= %s OR (ir.campaign_id IS NULL AND ir.occurred_on >= %s)))
           THEN %s
-        WHEN f.id IS NULL THEN %s
+        WHEN f.id IS NULL OR f.state NOT IN (%s, %s, %s) THEN %s
         WHEN f.state <> %s THEN %s
         WHEN NOT EXISTS (SELECT 1 FROM {fi} x WHERE x.filing_id = f.id AND x.code IN (%s, %s)) THEN %s
         WHEN EXISTS (SELECT 1 FROM {flag} df WHERE df.filing_id = f.id AND df.verdict <> %s) THEN %s
@@ -246,7 +247,7 @@ def _eligibility(campaign: Campaign, level: str) -> None:
     params = [
         UnitStatus.REMOVED, NoCodeReason.REMOVED,
         campaign.year, since, NoCodeReason.INCIDENT,
-        NoCodeReason.NOT_FILED,
+        *FILED_STATES, NoCodeReason.NOT_FILED,
         FilingState.ACCEPTED, NoCodeReason.IRREGULAR,
         *REQUIRED_ANY, NoCodeReason.IRREGULAR,
         FlagVerdict.CONFIRMED, NoCodeReason.ANOMALOUS,
@@ -442,24 +443,11 @@ def _summary(run: ScoreRun, graded: int) -> None:
 
 
 def _follow_codes(run: ScoreRun) -> None:
-    """Applied codes of the cohort take the new grade; a code whose factory lost its grade is revoked."""
-    codes = GreenCode.objects.filter(year=run.year, unit__level=run.level, withdrawn_at__isnull=True,
-                                     revoked_at__isnull=True)
-    if not codes.exists():
-        return
-    now = timezone.now()
-    by_unit = {s["unit_id"]: s for s in Score.objects.filter(run=run, unit_id__in=codes.values("unit_id"))
-               .values("id", "unit_id", "grade", "reason")}
-    changed = []
-    for code in codes:
-        s = by_unit.get(code.unit_id)
-        if s is None or not s["grade"]:
-            code.revoked_at = now
-            code.revoked_reason = str(NoCodeReason(s["reason"]).label) if s else "not in the cohort"
-        else:
-            code.grade, code.score_id = s["grade"], s["id"]
-        changed.append(code)
-    GreenCode.objects.bulk_update(changed, ["grade", "score", "revoked_at", "revoked_reason"], batch_size=1000)
+    """Applied codes of the cohort take the new grade; a code whose factory lost its grade is revoked (both with
+    their history, by the codes service that owns a code's state)."""
+    from . import codes  # codes reads valid_until from this module
+
+    codes.follow_run(run)
 
 
 KEEP_RUNS = 3  # finished runs kept per cohort (the current one, and enough to compare with)

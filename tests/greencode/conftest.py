@@ -11,7 +11,7 @@ from reviews.enums import FilingState
 from reviews.models import Campaign, Filing, FilingIndicator
 from tests import factories
 
-YEAR = 2024
+YEAR = dt.date.today().year  # a year whose codes are still valid today (an expired year cannot be applied for)
 
 
 def campaign(year: int = YEAR) -> Campaign:

@@ -184,17 +184,22 @@ def test_run_is_atomic_a_failure_leaves_the_previous_run(make_factory, monkeypat
 
 
 def test_run_with_a_bad_benchmark_fails_whole(make_factory):
-    from greencode.models import Benchmark
-    from registry.models import Industry
-
     [make_factory({"energy_per_output": 10 + i}) for i in range(3)]
     first = scoring.run_cohort(YEAR, "national").run
-    # 基准值 = 引领值 cannot be entered through the form; written directly it makes the run divide by zero.
-    Benchmark.objects.create(industry=Industry.objects.get(code="39"), code="energy_per_output",
-                             baseline=Decimal(100), leading=Decimal(100))
-    with pytest.raises(Exception):  # noqa: B017 (division by zero: its class depends on the database)
+    # 基准值 = 引领值 cannot be stored at all any more (the database refuses it; see test_benchmarks.py), so the
+    # failure is made by the database itself: the run's INSERT of its scores is refused.
+    from django.db import DatabaseError, connection
+
+    def refuse_score_insert(execute, sql, params, many, context):
+        if sql.lstrip().startswith("WITH ranked AS"):
+            raise DatabaseError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_score_insert), pytest.raises(DatabaseError, match="disk full"):
         scoring.run_cohort(YEAR, "national")
     assert scoring.latest_run(YEAR, "national") == first
+    failed = ScoreRun.objects.get(status=RunStatus.FAILED)
+    assert "disk full" in failed.error
     assert ScoreRun.objects.filter(status=RunStatus.FAILED).count() == 1
     assert Score.objects.count() == 3
 

@@ -1,0 +1,67 @@
+"""基准值/引领值: the one definition of a valid pair, and the audited ways the province sets and removes them.
+
+The same rule stands in the form, in the model's clean() and as database constraints (greencode.models), so
+neither the admin nor a script can store a pair that breaks a run or rewards the worse value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from greenmfg.rules import require
+from registry import rules as registry_rules
+from reviews import audit
+from reviews.indicators import BY_CODE
+
+from ..models import SCORED_CODES, Benchmark
+
+
+def benchmark_problems(code: str, baseline, leading) -> list[tuple[str, str]]:
+    """(field, message) for a pair that cannot be used; empty when it is good."""
+    if code not in SCORED_CODES:
+        return [("code", _("Indicator: choose an indicator from the list."))]
+    if baseline is None or leading is None:
+        return []
+    base, lead = Decimal(baseline), Decimal(leading)
+    indicator = BY_CODE[code]
+    problems = []
+    if base < 0 or lead < 0:
+        problems.append(("baseline" if base < 0 else "leading", _("Values cannot be negative.")))
+    if base == lead:
+        problems.append(("leading", _("Leading value: it must differ from the baseline value.")))
+    elif indicator.lower_is_better and lead > base:
+        problems.append(("leading", _("Leading value: lower is better for this indicator, so the leading value must "
+                                      "be below the baseline value.")))
+    elif not indicator.lower_is_better and lead < base:
+        problems.append(("leading", _("Leading value: higher is better for this indicator, so the leading value must "
+                                      "be above the baseline value.")))
+    if indicator.is_rate and (base > 100 or lead > 100):
+        problems.append(("baseline" if base > 100 else "leading", _("This indicator is a rate: values cannot exceed 100.")))
+    return problems
+
+
+@transaction.atomic
+def set_benchmark(industry, code: str, baseline, leading, *, actor) -> Benchmark:
+    require(registry_rules.is_province(actor))
+    benchmark = Benchmark.objects.select_for_update().filter(industry=industry, code=code).first()
+    before = f"{benchmark.baseline:f} → {benchmark.leading:f}" if benchmark else ""
+    benchmark = benchmark or Benchmark(industry=industry, code=code)
+    benchmark.baseline, benchmark.leading, benchmark.set_by = baseline, leading, actor
+    benchmark.full_clean()
+    benchmark.save()
+    audit.record(benchmark, "benchmark_set", actor=actor, from_state=before,
+                 to_state=f"{benchmark.baseline:f} → {benchmark.leading:f}",
+                 comment=f"{industry} {BY_CODE[code].label}")
+    return benchmark
+
+
+@transaction.atomic
+def remove_benchmark(benchmark: Benchmark, *, actor) -> None:
+    require(registry_rules.is_province(actor))
+    audit.record(benchmark, "benchmark_removed", actor=actor,
+                 from_state=f"{benchmark.baseline:f} → {benchmark.leading:f}",
+                 comment=f"{benchmark.industry} {BY_CODE[benchmark.code].label}")
+    benchmark.delete()
