@@ -31,13 +31,13 @@ def can_apply(user, unit, year: int, *, score, code, valid_until: dt.date, today
     decision = registry_rules.acts_for(user, unit)
     if not decision:
         return deny(_("Only the enterprise itself can apply for its green code."))
+    if code is not None and code.state == CodeState.REVOKED:
+        return deny(_("This code was revoked (%(reason)s). Only the provincial department can reinstate it.")
+                    % {"reason": code.revoked_reason or _("no reason recorded")})
     if not registry_rules.is_listed(unit):
         return deny(_("No code can be issued: %(reason)s.") % {"reason": NoCodeReason.REMOVED.label})
     if incident_blocks(unit, year):
         return deny(_("No code can be issued: %(reason)s.") % {"reason": NoCodeReason.INCIDENT.label})
-    if code is not None and code.state == CodeState.REVOKED:
-        return deny(_("This code was revoked (%(reason)s). Only the provincial department can reinstate it.")
-                    % {"reason": code.revoked_reason or _("no reason recorded")})
     if code is not None and code.state == CodeState.ISSUED:
         return deny(_("You have already applied for this code."))
     if score is None or not score.grade:

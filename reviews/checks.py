@@ -138,14 +138,27 @@ def _median_mad(logs: list[float]) -> tuple[float, float]:
     return median, statistics.median(abs(v - median) for v in logs)
 
 
-def robust_z(value: float, peer_logs: list[float]) -> float | None:
-    """0.6745 × (log x − median) ÷ MAD over the peers' log values; None when the peers cannot tell."""
-    if len(peer_logs) < MIN_PEERS_FOR_Z or value <= 0:
-        return None
-    median, mad = _median_mad(peer_logs)
-    if mad == 0:
+def enough_peers(n: int) -> bool:
+    """A median and MAD of fewer than MIN_PEERS_FOR_Z values say too little to flag anything."""
+    return n >= MIN_PEERS_FOR_Z
+
+
+def z_score(value: float, median: float, mad: float) -> float | None:
+    """0.6745 × (log x − median) ÷ MAD on log values; None where it cannot tell (x ≤ 0, or no spread)."""
+    if value <= 0 or mad == 0:
         return None
     return 0.6745 * (math.log(value) - median) / mad
+
+
+def robust_z(value: float, peer_logs: list[float]) -> float | None:
+    """The robust z-score of `value` among the peers' log values; None when the peers cannot tell."""
+    if not enough_peers(len(peer_logs)):
+        return None
+    return z_score(value, *_median_mad(peer_logs))
+
+
+def is_outlier(z: float | None) -> bool:
+    return z is not None and abs(z) > Z_LIMIT
 
 
 OUTLIER_CODES = [i.code for i in BY_CODE.values() if i.scored and not i.is_rate]
@@ -193,7 +206,7 @@ def flag_context(pairs: list[tuple[Filing, dict[str, Decimal]]]) -> FlagContext:
         for code, value in values.items():
             if code in OUTLIER_CODES and value > 0:
                 groups.setdefault((filing.unit.industry_id, filing.unit.kind, code), []).append(math.log(float(value)))
-    peers = {key: (*_median_mad(logs), len(logs)) for key, logs in groups.items() if len(logs) > MIN_PEERS_FOR_Z}
+    peers = {key: (*_median_mad(logs), len(logs)) for key, logs in groups.items() if enough_peers(len(logs))}
     return FlagContext(previous, peers)
 
 
@@ -210,11 +223,10 @@ def statistical_findings(filing: Filing, values: dict[str, Decimal], context: Fl
             if abs(change) > YOY_LIMIT:
                 findings.append(FlagFinding(code, FlagKind.YEAR_ON_YEAR, value, last, round(change * 100, 3)))
         stats = context.peers.get((filing.unit.industry_id, filing.unit.kind, code))
-        if stats and value > 0:
+        if stats:
             median, mad, _count = stats
-            if mad > 0:
-                z = 0.6745 * (math.log(float(value)) - median) / mad
-                if abs(z) > Z_LIMIT:
-                    reference = Decimal(str(math.exp(median))).quantize(Decimal("0.000001"))
-                    findings.append(FlagFinding(code, FlagKind.OUTLIER, value, reference, Decimal(str(round(z, 3)))))
+            z = z_score(float(value), median, mad)
+            if is_outlier(z):
+                reference = Decimal(str(math.exp(median))).quantize(Decimal("0.000001"))
+                findings.append(FlagFinding(code, FlagKind.OUTLIER, value, reference, Decimal(str(round(z, 3)))))
     return findings

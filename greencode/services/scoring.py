@@ -79,15 +79,6 @@ def cut_ranks(n: int) -> tuple[int, int]:
     return math.ceil(A_PLUS_SHARE * n), math.ceil(A_SHARE * n)
 
 
-def grade_for_rank(rank: int, n: int) -> str:
-    a_plus, a = cut_ranks(n)
-    if rank <= a_plus:
-        return Grade.A_PLUS
-    if rank <= a:
-        return Grade.A
-    return Grade.B
-
-
 def valid_until(year: int) -> dt.date:
     """One month after the next year's filing deadline (assumed on the same day next year if not set yet)."""
     campaigns = {c.year: c.filing_due for c in Campaign.objects.filter(year__in=(year, year + 1))}
