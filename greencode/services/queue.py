@@ -108,6 +108,7 @@ def sweep_due(now=None) -> list[tuple[int, str]]:
     """Re-queue every due cohort, even one whose message was lost (pending but never run)."""
     now = now or timezone.now()
     CohortState.objects.filter(running=True, run_started_at__lt=now - STALE_RUN).update(running=False)
+    scoring.fail_stale_runs(before=now - STALE_RUN)
     queued = []
     for year, level in due_cohorts(now):
         _state(year, level)

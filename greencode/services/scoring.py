@@ -441,6 +441,13 @@ def _follow_codes(run: ScoreRun) -> None:
     codes.follow_run(run)
 
 
+def fail_stale_runs(*, before) -> int:
+    """Runs still "running" that started before `before`: their worker died; they are marked failed."""
+    return ScoreRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=before).update(
+        status=RUN_MACHINE.check("fail", RunStatus.RUNNING), error="the worker stopped during the run",
+        finished_at=timezone.now())
+
+
 KEEP_RUNS = 3  # finished runs kept per cohort (the current one, and enough to compare with)
 KEEP_FAILED_DAYS = 30
 

@@ -109,12 +109,17 @@ def test_fault_worker_killed_mid_rescore_keeps_the_previous_run_and_the_next_run
             f"queue.run_pending({year}, 'national')")
     worker = subprocess.Popen([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill only once the run itself has started (its ScoreRun row exists, written before the run's transaction),
+    # not merely once the cohort is claimed.
+    started = ScoreRun.objects.filter(year=year, level="national", status="running")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not CohortState.objects.filter(year=year, running=True).exists():
+    while time.monotonic() < deadline and not started.exists():
         time.sleep(0.02)
-    assert CohortState.objects.filter(year=year, running=True).exists(), "the worker never started its run"
+    assert started.exists(), "the worker never started its run"
+    assert CohortState.objects.filter(year=year, running=True).exists()
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
+    dead_run = started.get()
 
     # Readers still see the first run, whole.
     assert scoring.latest_run(year, "national").pk == first.pk
@@ -126,6 +131,9 @@ def test_fault_worker_killed_mid_rescore_keeps_the_previous_run_and_the_next_run
     assert latest.pk != first.pk and latest.status == "finished"
     assert latest.graded == first.graded
     assert CohortState.objects.get(year=year, level="national").running is False
+    # the run the worker died in is marked failed, with the reason, for operators
+    dead_run.refresh_from_db()
+    assert (dead_run.status, dead_run.error) == ("failed", "the worker stopped during the run")
 
 
 @pytest.mark.django_db(transaction=True)
