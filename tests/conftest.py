@@ -147,3 +147,7 @@ def sz_unit(db):
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+# The hand-made green-code cohorts (tests/greencode/conftest.py) serve the rule-boundary tests at the top too.
+from tests.greencode.conftest import make_factory  # noqa: E402, F401

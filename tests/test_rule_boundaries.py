@@ -21,11 +21,11 @@ from reviews.enums import FilingState, FlagKind
 from reviews.models import Campaign, Filing
 from reviews.services import review as review_services
 from tests import factories
-from tests.greencode.conftest import YEAR, make_factory  # noqa: F401 (the fixture)
+from tests.greencode.conftest import YEAR
 from tests.reviews.review_helpers import all_compliant, open_campaign, submitted_filing
 
 pytestmark = pytest.mark.django_db
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 # --- the filing's state machine: each action from each state ------------------------------------------------

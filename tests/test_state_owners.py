@@ -39,9 +39,8 @@ def writes_of(tree: ast.AST) -> list[int]:
                     lines.append(node.lineno)
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in WRITERS or name in MODELS:
-                if any(k.arg in FIELDS for k in node.keywords):
-                    lines.append(node.lineno)
+            if (name in WRITERS or name in MODELS) and any(k.arg in FIELDS for k in node.keywords):
+                lines.append(node.lineno)
     return lines
 
 
