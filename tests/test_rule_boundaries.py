@@ -183,22 +183,16 @@ def test_boundaries_city_deadline_in_beijing_time(utc, passed):
     assert Campaign.passed(dt.date(2024, 3, 31), utc) is passed
 
 
-def test_boundaries_package_one_minute_after_beijing_midnight_is_late(gz_unit, gz_reviewer):
+@pytest.mark.parametrize(("utc", "late"), [
+    (dt.datetime(2024, 3, 31, 15, 59, tzinfo=UTC), False),  # 23:59 on the deadline day in Beijing
+    (dt.datetime(2024, 3, 31, 16, 1, tzinfo=UTC), True),    # one minute after Beijing midnight
+])
+def test_boundaries_package_is_late_after_beijing_midnight(utc, late, gz_unit, gz_reviewer):
     campaign = Campaign.objects.create(year=2024, filing_opens=dt.date(2024, 1, 15), filing_due=dt.date(2024, 3, 10),
                                        city_review_due=dt.date(2024, 3, 31), province_report_due=dt.date(2024, 4, 15))
     review_services.save_proposal(campaign, gz_unit, {"outcome": "keep"}, actor=gz_reviewer)
-    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer,
-                                             now=dt.datetime(2024, 3, 31, 16, 1, tzinfo=UTC))
-    assert package.is_late is True
-
-
-def test_boundaries_package_at_2359_beijing_is_on_time(gz_unit, gz_reviewer):
-    campaign = Campaign.objects.create(year=2024, filing_opens=dt.date(2024, 1, 15), filing_due=dt.date(2024, 3, 10),
-                                       city_review_due=dt.date(2024, 3, 31), province_report_due=dt.date(2024, 4, 15))
-    review_services.save_proposal(campaign, gz_unit, {"outcome": "keep"}, actor=gz_reviewer)
-    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer,
-                                             now=dt.datetime(2024, 3, 31, 15, 59, tzinfo=UTC))
-    assert package.is_late is False
+    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, now=utc)
+    assert package.is_late is late
 
 
 # --- a planned assessment does not unblock a proposal ------------------------------------------------------
