@@ -23,6 +23,7 @@ from registry.views import paginate, querystring_without_page
 from registry.xlsx import xlsx_response
 
 from . import audit
+from . import rules as review_rules
 from .enums import CheckVerdict, FilingState, FlagVerdict, Outcome, ProposalState
 from .exports import adjustment_sheet, summary_proposals
 from .forms import (
@@ -166,15 +167,14 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     flags_form = flags_form or FlagVerdictsForm(flags=flags)
     assessments = list(filing.assessments.select_related("created_by"))
     proposal = AdjustmentProposal.objects.filter(campaign=filing.campaign, unit=filing.unit).first()
-    needs = any(c.verdict == CheckVerdict.NON_COMPLIANT for c in checks.values())
     context = {
         "filing": filing, "unit": filing.unit, "campaign": filing.campaign,
         "values": [(BY_CODE[code], value) for code, value in values.items() if code in BY_CODE],
         "checks_form": checks_form, "flags_form": flags_form, "flags": flags,
         "assessment_form": assessment_form or AssessmentForm(),
         "return_form": return_form or ReturnFilingForm(), "accept_form": accept_form or AcceptFilingForm(),
-        "assessments": assessments, "needs_assessment": needs,
-        "assessment_done": any(a.is_complete for a in assessments),
+        "assessments": assessments,
+        "blocked": not review_rules.proposal_not_blocked(filing),
         "can_review": can_review, "is_open": is_open,
         "acceptance_problems": review_services.acceptance_problems(filing) if can_review and is_open else [],
         "proposal": proposal,
@@ -372,9 +372,8 @@ def proposal_edit(request, unit_pk: int | None = None, pk: int | None = None):
                 messages.success(request, _("The proposal was saved as a draft; submit it with the city's package."))
                 return redirect("reviews:proposal_detail", pk=saved.pk)
         status = 400
-    blocked = None
-    if filing is not None and review_services.needs_assessment(filing) and not review_services.has_completed_assessment(filing):
-        blocked = _("A key indicator was found non-compliant: complete an on-site assessment before proposing an outcome.")
+    decision = review_rules.proposal_not_blocked(filing)
+    blocked = None if decision else decision.reason
     return render(request, "reviews/proposal_form.html", {
         "form": form, "unit": unit, "campaign": campaign, "proposal": proposal, "filing": filing, "blocked": blocked,
     }, status=status)
