@@ -253,6 +253,7 @@ def _eligibility(campaign: Campaign, level: str) -> None:
 # A LIMIT no cohort reaches: it keeps the planner from copying the sub-score expression into each of the
 # aggregates that read it (PostgreSQL would otherwise compute it once per aggregate); portable, unlike MATERIALIZED.
 FENCE = 2**62
+DIVISION_KEY = 1_000_000_000  # (indicator index, industry id) as one integer: index × DIVISION_KEY + industry id
 
 
 def _mid_rank(suffix: str) -> str:
@@ -312,7 +313,7 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
     reported = f"""{dir_cte},
     v AS (
       SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
-             CAST(dirs.idx AS BIGINT) * 1000000000 + e.industry_id AS division_key,
+             CAST(dirs.idx AS BIGINT) * {DIVISION_KEY} + e.industry_id AS division_key,
              CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
       FROM gc_elig e
       JOIN {fi} x ON x.filing_id = e.filing_id
@@ -320,23 +321,25 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> N
       WHERE e.reason = ''
     )"""
     benchmarked = {(i, c) for i, c, _b, _l in benchmarks}
-    # First pass with the division windows only (large cohorts need no more); if some division turns out to
-    # have fewer than MIN_PEERS factories reporting an indicator, a second pass adds the wider windows.
-    _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, False, False)
+    # First pass with the division windows only (large cohorts need no more). peer_groups() alone decides each
+    # (industry, indicator)'s peer group from the counts; where it widens any, a second pass scores every
+    # factory by the group it chose (the SQL never re-decides).
+    _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, None)
     run.peer_groups = peer_groups(_peer_counts(), codes, benchmarked)
-    levels = {level for per in run.peer_groups.values() for level, _n in per.values()}
-    need_group = PeerLevel.GROUP.value in levels or PeerLevel.COHORT.value in levels
-    need_cohort = PeerLevel.COHORT.value in levels
-    if need_group or need_cohort:
+    wide = {(int(industry), index[code]): level for industry, per in run.peer_groups.items()
+            for code, (level, _n) in per.items() if level in (PeerLevel.GROUP.value, PeerLevel.COHORT.value)}
+    if wide:
         _exec("DROP TABLE gc_unit")
-        _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, need_group, need_cohort)
+        _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, wide)
     if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
         raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
     _analyze("gc_unit")
 
 
 def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weights: dict, benchmarks: list,
-                 need_group: bool, need_cohort: bool) -> None:
+                 wide: dict | None) -> None:
+    """gc_unit from the division windows; with `wide` ({(industry id, indicator index): peer level}), the
+    (industry, indicator) pairs it names are scored in the wider window peer_groups() chose for them."""
     w_cte, w_params = _values_cte("w", ("code", "weight"), [(index[c], weights[c]) for c in codes])
     params = list(dir_params) + list(w_params)
     bm_case = bm_join = bm_ctes = ""
@@ -355,25 +358,33 @@ def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weig
     # (indicator, division) as one integer key: one sort key fewer for the biggest sort of the run
     window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better {whole})"]
     windows = ["COUNT(*) OVER wd AS n_d", "RANK() OVER wd AS rk_d", "CUME_DIST() OVER wd AS cd_d"]
-    points = [f"WHEN r.n_d >= {MIN_PEERS} THEN {_mid_rank('d')}"]
-    if need_group:
+    points, lv_cte, lv_join = [], "", ""
+    levels = set((wide or {}).values())
+    if wide:
+        lv, lv_params = _values_cte("lv", ("division_key", "lvl"),
+                                    [(idx * DIVISION_KEY + industry, level) for (industry, idx), level in wide.items()])
+        params += lv_params
+        lv_cte, lv_join = ", " + lv, "LEFT JOIN lv ON lv.division_key = r.division_key"
+    if PeerLevel.GROUP.value in levels:
         window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better {whole})")
         windows += ["COUNT(*) OVER wg AS n_g", "RANK() OVER wg AS rk_g", "CUME_DIST() OVER wg AS cd_g"]
-        points.append(f"WHEN r.n_g >= {MIN_PEERS} THEN {_mid_rank('g')}")
-    if need_cohort:
+        points.append(f"WHEN lv.lvl = '{PeerLevel.GROUP.value}' THEN {_mid_rank('g')}")
+    if PeerLevel.COHORT.value in levels:
         window_defs.append(f"wc AS (PARTITION BY code ORDER BY better {whole})")
         windows += ["COUNT(*) OVER wc AS n_c", "RANK() OVER wc AS rk_c", "CUME_DIST() OVER wc AS cd_c"]
-        points.append(f"ELSE {_mid_rank('c')}")
-    elif not need_group:
-        points.append("ELSE -1.0")  # first pass: marks a thin division, counted, then scored in the second pass
+        points.append(f"WHEN lv.lvl = '{PeerLevel.COHORT.value}' THEN {_mid_rank('c')}")
+    if bm_case or points:
+        expression = f"CASE {bm_case} {' '.join(points)} ELSE {_mid_rank('d')} END"
+    else:
+        expression = _mid_rank("d")
     columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS
     WITH {reported}, {w_cte}{bm_ctes},
-    r AS (SELECT v.*, {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}),
+    r AS (SELECT v.*, {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}){lv_cte},
     p AS (
-      SELECT r.unit_id, r.code, CAST(CASE {bm_case} {" ".join(points)} END AS DOUBLE PRECISION) AS points
-      FROM r {bm_join}
+      SELECT r.unit_id, r.code, CAST({expression} AS DOUBLE PRECISION) AS points
+      FROM r {bm_join} {lv_join}
       LIMIT {FENCE}
     )
     SELECT p.unit_id AS unit_id,
