@@ -102,3 +102,15 @@ def test_incidents_the_mail_is_written_in_the_incident_transaction(gz_unit, gz_r
     # not yet sent (the transaction of this test never commits), but already stored with the incident
     assert OutgoingMail.objects.filter(sent_at__isnull=True).count() == 1
     assert mail.outbox == []
+
+
+def test_incidents_send_pending_mail_command_sends_what_is_left(gz_unit, gz_reviewer, province, capsys):
+    from django.core.management import call_command
+
+    province.email = "officer@gdei.example"
+    province.save()
+    incidents.report_incident(gz_unit, kind="safety", occurred_on=timezone.localdate(), description="事故",
+                              actor=gz_reviewer, campaign=open_campaign())
+    call_command("send_pending_mail")
+    assert capsys.readouterr().out == "notifications sent: 1\n"
+    assert OutgoingMail.objects.get().sent_at is not None
