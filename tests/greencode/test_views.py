@@ -332,3 +332,16 @@ def test_export_runs_a_constant_number_of_queries(make_factory, client, province
         body = b"".join(r.streaming_content)
     rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
     assert len(rows) == 2 + n
+
+
+def test_runs_page_shows_a_failed_run_with_its_reason(make_factory, client, province):
+    from greencode.enums import RunStatus
+
+    make_factory({"energy_per_output": 10})
+    ScoreRun.objects.create(year=YEAR, level="national", status=RunStatus.FAILED, started_at=timezone.now(),
+                            error="DivisionByZero('division by zero')")
+    login(client, province)
+    page = client.get(reverse("greencode:runs"))
+    html = page.content.decode()
+    assert "DivisionByZero(&#x27;division by zero&#x27;)" in html
+    assert "上一次完成的评价结果继续有效" in html
