@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from registry.enums import MembershipScope, UnitStatus
 from registry.models import Membership
 
+from .. import notify
 from ..enums import ProposalState
 from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, ReminderLog
 from ..queries import FILED_STATES
@@ -86,14 +85,14 @@ def send_reminders(now: dt.datetime | None = None) -> int:
                 user = membership.user
                 if user.pk in done or not user.email:
                     continue
+                subject, body = _message(name, stage, campaign, deadline, membership)
                 try:
-                    with transaction.atomic():
+                    with transaction.atomic():  # the log and the queued mail stand or fall together
                         ReminderLog.objects.create(campaign=campaign, key=key, user=user)
+                        notify.queue_mail(subject, body, [user.email])
                 except IntegrityError:  # another run sent it a moment ago
                     continue
                 done.add(user.pk)
-                subject, body = _message(name, stage, campaign, deadline, membership)
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
                 sent += 1
     log.info("reminders sent: %d", sent)
     return sent
