@@ -6,6 +6,7 @@ import math
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -278,3 +279,62 @@ def test_boundaries_export_neutralises_every_formula_prefix(prefix):
     cell = load_workbook(io.BytesIO(buffer.getvalue())).active["A2"]
     assert cell.data_type == "s"
     assert cell.value.startswith("'") or cell.quotePrefix
+
+
+# --- the proposal's state machine: the province's actions from each state ---------------------------------
+
+@pytest.mark.parametrize("action", ["approve", "return", "miit"])
+@pytest.mark.parametrize("state", ["draft", "submitted", "approved", "returned"])
+def test_boundaries_proposal_action_from_each_state(action, state, gz_unit, province):
+    from reviews.enums import MiitOutcome
+    from reviews.models import AdjustmentProposal, MiitDecision
+    from reviews.services import province as province_services
+
+    campaign = open_campaign()
+    proposal = AdjustmentProposal.objects.create(campaign=campaign, unit=gz_unit, outcome="keep", state=state)
+    allowed = {"approve": "submitted", "return": "submitted", "miit": "approved"}[action] == state
+
+    def act():
+        if action == "miit":
+            return province_services.record_miit_decision(proposal, outcome=MiitOutcome.CONFIRMED,
+                                                          decided_on=timezone.localdate(), actor=province)
+        return province_services.decide_proposal(proposal.pk, action, actor=province, comment="意见")
+
+    if allowed:
+        act()
+    else:
+        with pytest.raises(review_services.ReviewError):
+            act()
+        assert AdjustmentProposal.objects.get(pk=proposal.pk).state == state
+        assert not MiitDecision.objects.exists()
+
+
+@pytest.mark.parametrize("state", ["issued", "withdrawn", "revoked"])
+def test_boundaries_code_actions_from_each_state(state, make_factory):
+    from greencode.enums import CodeState
+    from greencode.models import GreenCode
+    from greencode.services import codes
+
+    units = [make_factory({"energy_per_output": 10 + i}) for i in range(3)]
+    scoring.run_cohort(YEAR, "national")
+    user = factories.enterprise_user(units[0])
+    province = factories.province_user()
+    code = codes.apply_for_code(user, units[0], YEAR)
+    GreenCode.objects.filter(pk=code.pk).update(state=state)
+    code.refresh_from_db()
+    outcomes = {}
+    for name, act in (("withdraw", lambda: codes.withdraw_code(user, code)),
+                      ("reinstate", lambda: codes.reinstate_code(province, code, reason="核实")),
+                      ("apply", lambda: codes.apply_for_code(user, units[0], YEAR))):
+        try:
+            act()
+            outcomes[name] = True
+        except (codes.CodeError, PermissionDenied):
+            outcomes[name] = False
+        GreenCode.objects.filter(pk=code.pk).update(state=state)
+        code.refresh_from_db()
+    assert outcomes == {
+        CodeState.ISSUED: {"withdraw": True, "reinstate": False, "apply": False},
+        CodeState.WITHDRAWN: {"withdraw": False, "reinstate": False, "apply": True},
+        CodeState.REVOKED: {"withdraw": False, "reinstate": True, "apply": False},
+    }[state]
