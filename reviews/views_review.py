@@ -195,37 +195,36 @@ def review_filing(request, pk: int):
 @require_POST
 def review_checks(request, pk: int):
     filing = _review_filing(request, pk)
-    review_services.require_city_reviewer(request.user, filing.unit)
     values = {i.code: i.value for i in filing.indicators.all()}
     checks = {c.code: c for c in filing.checks.all()}
     form = IndicatorChecksForm(request.POST, filing=filing, values=values, checks=checks)
-    if not form.is_valid():
-        messages.error(request, _("The checks were not saved: see the indicators marked in red."))
-        return _render_review(request, filing, checks_form=form, status=400)
-    try:
-        review_services.record_checks(filing, form.verdicts(), actor=request.user)
-    except ReviewError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The indicator checks were saved."))
-    return redirect("reviews:review_filing", pk=filing.pk)
+    return _save_verdicts(request, filing, form, "checks_form", review_services.record_checks,
+                          invalid=_("The checks were not saved: see the indicators marked in red."),
+                          done=_("The indicator checks were saved."))
 
 
 @login_required
 @require_POST
 def review_flags(request, pk: int):
     filing = _review_filing(request, pk)
-    review_services.require_city_reviewer(request.user, filing.unit)
     form = FlagVerdictsForm(request.POST, flags=filing.flags.order_by("code", "kind"))
+    return _save_verdicts(request, filing, form, "flags_form", review_services.record_flag_verdicts,
+                          invalid=_("The verdicts were not saved: see the flags marked in red."),
+                          done=_("The data flags were judged."))
+
+
+def _save_verdicts(request, filing, form, form_name: str, record, *, invalid: str, done: str):
+    """The review page's two verdict forms: the service records them (and checks who may)."""
+    review_services.require_city_reviewer(request.user, filing.unit)
     if not form.is_valid():
-        messages.error(request, _("The verdicts were not saved: see the flags marked in red."))
-        return _render_review(request, filing, flags_form=form, status=400)
+        messages.error(request, invalid)
+        return _render_review(request, filing, status=400, **{form_name: form})
     try:
-        review_services.record_flag_verdicts(filing, form.verdicts(), actor=request.user)
+        record(filing, form.verdicts(), actor=request.user)
     except ReviewError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, _("The data flags were judged."))
+        messages.success(request, done)
     return redirect("reviews:review_filing", pk=filing.pk)
 
 
