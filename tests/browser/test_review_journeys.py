@@ -141,7 +141,7 @@ def test_browser_city_reviewer_checks_assesses_proposes_removal_and_submits_the_
     # Trying to propose anyway: the form says so at the top, and saving is refused with the reason.
     _go(page, page.get_by_role("link", name="提出调整意见"))
     page.wait_for_url("**/reviews/proposals/new/*/**")
-    assert "须先完成现场评估，才能提出调整意见" in _alert(page, "warning")
+    assert "须先完成现场评估（填写评估结论和完成日期），才能提出调整意见" in _alert(page, "warning")
     page.get_by_label("移出名单").check()
     page.select_option("select[name=remove_reason]", RemoveReason.FAILED_INDICATORS)
     page.fill("textarea[name=reason]", "工业用水重复利用率不达标")
