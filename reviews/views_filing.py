@@ -71,7 +71,7 @@ def filing_edit(request, year: int, unit_pk: int):
         try:
             with transaction.atomic():
                 if not filing.pk:
-                    filing = service.filing_for(campaign, unit)
+                    filing = service.filing_for(campaign, unit, actor=request.user)
                 service.save_filing(filing, form.changed_data_for_save(), actor=request.user,
                                     expected_version=form.cleaned_data["version"])
                 service.save_explanations(filing, explanations)
@@ -149,7 +149,7 @@ def filing_upload(request, year: int, unit_pk: int):
         if not parsed.file_error and not parsed.errors:
             try:
                 with transaction.atomic():
-                    filing = service.filing_for(campaign, unit)
+                    filing = service.filing_for(campaign, unit, actor=request.user)
                     service.save_filing(filing, parsed.data, actor=request.user)
             except service.FilingInvalid as exc:
                 parsed.errors = [uploads.RowError(0, uploads.label_zh(p.field), str(p.message)) for p in exc.problems]
