@@ -110,10 +110,6 @@ def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *
     return len(changed)
 
 
-needs_assessment = queries.needs_assessment
-has_completed_assessment = queries.assessment_completed
-
-
 ASSESSMENT_FIELDS = ("planned_date", "team", "findings", "conclusion", "completed_on")
 
 
