@@ -1,6 +1,6 @@
-"""Files of a green code that leave the portal: the QR code as SVG and PNG, and the province's published
-public keys. Thin: the permission check is greencode.views._own_code (the enterprise itself, and staff who may
-see the unit), the work is in qr and signatures."""
+"""Files of a green code that leave the portal: the PDF certificate, the QR code as SVG and PNG, and the
+province's published public keys. Thin: the permission check is greencode.views._own_code (the enterprise
+itself, and staff who may see the unit), the work is in services.certificate, qr and signatures."""
 
 from __future__ import annotations
 
@@ -8,12 +8,30 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import links, qr
 from .models import GreenCode
+from .services import certificate as certificate_service
 from .services import signatures
 from .views import _own_code
+
+
+@login_required
+@never_cache
+@require_GET
+def certificate_pdf(request, code_id: int):
+    """The A4 certificate; refused, with the reason in a sentence, for a withdrawn, revoked or expired code."""
+    code = _own_code(request, code_id)
+    reason = certificate_service.refusal(code)
+    if reason:
+        return render(request, "greencode/certificate_refused.html", {"code": code, "reason": reason}, status=410)
+    code = GreenCode.objects.select_related("unit", "unit__industry", "score__run").get(pk=code.pk)
+    response = HttpResponse(certificate_service.render_pdf(code), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{code.number}.pdf"'
+    return response
 
 
 def _qr_url(request, code_id: int) -> tuple[GreenCode, str]:

@@ -77,6 +77,7 @@ MATRIX = [
     ("GET", "greencode:certificate", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
     ("GET", "greencode:qr", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
     ("GET", "greencode:qr_png", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
+    ("GET", "greencode:certificate_pdf", lambda w: {"code_id": w.code.pk}, [302, 200, 200, 404, 200, 404]),
     ("GET", "greencode_keys", lambda w: {}, [200, 200, 200, 200, 200, 200]),
     ("GET", "greencode:verify", lambda w: {}, [200, 200, 200, 200, 200, 200]),
     ("GET", "greencode:verify_token", lambda w: {"token": w.token}, [200, 200, 200, 200, 200, 200]),
