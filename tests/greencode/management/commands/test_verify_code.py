@@ -154,3 +154,11 @@ def test_verify_code_in_another_process_with_nothing_but_the_published_keys(make
     assert genuine.returncode == 0, genuine.stderr
     assert f"绿码编号: {code.number}" in genuine.stdout
     assert not (tmp_path / "empty").exists()  # nothing was signed or generated there
+
+
+def test_verify_code_needs_no_portal_address_to_check_a_signature(make_factory, settings):
+    _user, code = current_code(make_factory)
+    url = links.verification_url(code)
+    settings.PORTAL_BASE_URL = ""
+
+    assert _verify(url).splitlines()[0].startswith("签名真实")
