@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import links, qr
+from .enums import CodeStatus
 from .models import GreenCode
 from .services import certificate as certificate_service
-from .services import signatures
+from .services import codes, signatures
 from .views import _own_code
 
 
@@ -36,7 +37,7 @@ def certificate_pdf(request, code_id: int):
 
 def _qr_url(request, code_id: int) -> tuple[GreenCode, str]:
     code = _own_code(request, code_id)
-    if code.withdrawn_at is not None:
+    if codes.status_of(code) == CodeStatus.UNKNOWN:  # withdrawn: verification no longer knows it
         raise Http404
     return code, links.verification_url(code)
 

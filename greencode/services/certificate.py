@@ -21,10 +21,10 @@ from . import codes, signatures
 
 def refusal(code, today=None) -> str | None:
     """Why no certificate may be issued for this code now (a sentence for the enterprise), or None."""
-    if code.withdrawn_at is not None:
+    status = codes.status_of(code, today)
+    if status == CodeStatus.UNKNOWN:  # an existing code reads as unknown once the enterprise withdrew it
         return _("The code %(number)s was withdrawn, so no certificate can be downloaded for it. Apply for the code "
                  "again on its page to get a certificate.") % {"number": code.number}
-    status = codes.status_of(code, today)
     if status == CodeStatus.REVOKED:
         when = timezone.localtime(code.revoked_at).date().isoformat()
         return _("The code %(number)s was revoked on %(date)s (%(reason)s), so no certificate can be downloaded for "
@@ -33,9 +33,6 @@ def refusal(code, today=None) -> str | None:
         return _("The code %(number)s expired on %(date)s, so no certificate can be downloaded for it. Apply for "
                  "the code of the new year once it is computed.") % {"number": code.number,
                                                                       "date": code.valid_until.isoformat()}
-    if status != CodeStatus.VALID:
-        return _("The code %(number)s is not current, so no certificate can be downloaded for it.") % {
-            "number": code.number}
     return None
 
 

@@ -81,15 +81,25 @@ def test_certificate_pdf_qr_decodes_to_a_link_that_verifies_offline(make_factory
     assert signatures.check(signatures.token_from_scan(url), keys).claims["e"] == NAME
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"valid_until": dt.date(2025, 4, 15)}, "已于 2025-04-15 过期，不能下载证书"),
-    ({"revoked_at": timezone.make_aware(dt.datetime(2025, 6, 1, 10)), "revoked_reason": "已移出名单"},
-     "已于 2025-06-01 被吊销（已移出名单），不能下载证书"),
-    ({"withdrawn_at": timezone.make_aware(dt.datetime(2025, 6, 1, 10))}, "已由企业撤回，不能下载证书"),
-])
-def test_certificate_pdf_is_refused_for_a_code_that_is_not_current(make_factory, client, change, message):
+def _expire(user, code):
+    GreenCode.objects.filter(pk=code.pk).update(valid_until=dt.date(2025, 4, 15))
+    return "已于 2025-04-15 过期，不能下载证书"
+
+
+def _revoke(user, code):
+    codes.revoke_unit_codes(code.unit_id, reason="removed")
+    return f"已于 {timezone.localdate().isoformat()} 被吊销（已移出名单），不能下载证书"
+
+
+def _withdraw(user, code):
+    codes.withdraw_code(user, code)
+    return "已由企业撤回，不能下载证书"
+
+
+@pytest.mark.parametrize("change", [_expire, _revoke, _withdraw], ids=["expired", "revoked", "withdrawn"])
+def test_certificate_pdf_is_refused_for_a_code_that_is_not_current(make_factory, client, change):
     user, code = current_code(make_factory)
-    GreenCode.objects.filter(pk=code.pk).update(**change)
+    message = change(user, code)
 
     r = login(client, user).get(reverse("greencode:certificate_pdf", args=[code.pk]))
 

@@ -4,9 +4,9 @@ the reason."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from greencode.services import certificate
+from greencode.services import certificate, codes
 
 from ..code_helpers import current_code, run
 
@@ -30,7 +30,7 @@ def test_certificate_a_long_name_still_fits_one_a4_page(make_factory, tmp_path, 
 
 
 def test_certificate_refusal_is_none_for_a_current_code_and_says_why_otherwise(make_factory):
-    _user, code = current_code(make_factory)
+    user, code = current_code(make_factory)
 
     assert certificate.refusal(code) is None
     with translation.override("zh-hans"):
@@ -38,6 +38,6 @@ def test_certificate_refusal_is_none_for_a_current_code_and_says_why_otherwise(m
         expired = certificate.refusal(code, today=code.valid_until + dt.timedelta(days=1))
     assert expired == (f"绿码 {code.number} 已于 {code.valid_until.isoformat()} 过期，不能下载证书。"
                        "新年度绿码生成后，请申领新年度的绿码。")
-    code.withdrawn_at = timezone.now()
+    code = codes.withdraw_code(user, code)
     with translation.override("zh-hans"):
         assert certificate.refusal(code) == f"绿码 {code.number} 已由企业撤回，不能下载证书。如需证书，请在绿码页面重新申领。"

@@ -13,6 +13,7 @@ from greencode.services import codes, keystore, signatures
 from greencode.services.keystore import KeyStore
 
 from ..code_helpers import current_code
+from ..conftest import YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_signatures_token_is_a_jws_with_the_key_id_and_the_certificate_claims(ma
     header, claims, signature = token.split(".")
     assert _b64json(header) == {"alg": "EdDSA", "kid": keystore.store().signing_key()[0]}
     assert _b64json(claims) == {"n": code.number, "e": "签名测试绿色工厂有限公司", "c": code.unit.masked_credit_code,
-                                "g": "A+", "y": 2024, "i": timezone.localtime(code.issued_at).date().isoformat(),
+                                "g": "A+", "y": YEAR, "i": timezone.localtime(code.issued_at).date().isoformat(),
                                 "u": code.valid_until.isoformat()}
     assert len(base64.urlsafe_b64decode(signature + "==")) == 64
 

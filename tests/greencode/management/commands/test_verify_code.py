@@ -18,6 +18,7 @@ from greencode.models import GreenCode
 from greencode.services import keystore
 
 from ...code_helpers import current_code
+from ...conftest import YEAR
 
 pytestmark = pytest.mark.django_db
 PORTAL = "https://green.example.gov.cn"
@@ -56,7 +57,7 @@ def test_verify_code_a_genuine_link_prints_what_the_province_signed(make_factory
         "企业: 离线核验绿色工厂有限公司",
         f"统一社会信用代码: {code.unit.masked_credit_code}",
         "等级: A+",
-        "年度: 2024",
+        f"年度: {YEAR}",
         f"发证日期: {issued}",
         f"有效期至: {code.valid_until.isoformat()}",
         f"离线核验只能证明以上内容由省工信厅签发；绿码此后是否被吊销，请在线核验：{PORTAL}/code/verify/?number={code.number}",
