@@ -8,4 +8,4 @@ class GreencodeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import checks, receivers  # noqa: F401  (registers the system checks, connects the receivers)

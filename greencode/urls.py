@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_documents
 
 app_name = "greencode"
 
@@ -10,7 +10,9 @@ urlpatterns = [
     path("unit/<int:unit_id>/apply/", views.apply, name="apply"),
     path("<int:code_id>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:code_id>/certificate/", views.certificate, name="certificate"),
-    path("<int:code_id>/qr.svg", views.qr_svg, name="qr"),
+    path("<int:code_id>/certificate.pdf", views_documents.certificate_pdf, name="certificate_pdf"),
+    path("<int:code_id>/qr.svg", views_documents.qr_svg, name="qr"),
+    path("<int:code_id>/qr.png", views_documents.qr_png, name="qr_png"),
     path("verify/", views.verify, name="verify"),
     path("v/<str:token>/", views.verify, name="verify_token"),
     path("api/verify", views.verify_api, name="verify_api"),

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +23,7 @@ from registry.views import paginate, querystring_without_page
 from registry.xlsx import Sheet, xlsx_response
 from reviews.indicators import BY_CODE
 
+from . import links, qr
 from . import rules as code_rules
 from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
 from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
@@ -32,15 +31,15 @@ from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
 from .ratelimit import rate_limited
 from .services import benchmarks as benchmark_service
 from .services import codes as code_service
-from .services import pages, queue, scoring
+from .services import pages, queue, scoring, signatures
 
 
 def _verify_url(request, code: GreenCode) -> str:
-    return request.build_absolute_uri(reverse("greencode:verify_token", args=[code_service.sign(code)]))
+    return links.verification_url(code)  # from PORTAL_BASE_URL, never from the request's Host header
 
 
 def _qr_svg(url: str) -> str:
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=3, dark="#1b4332"))  # noqa: S308 (segno's own SVG)
+    return qr.inline_svg(url)
 
 
 # ---------------------------------------------------------------- enterprise
@@ -84,7 +83,7 @@ def unit_code(request, unit_id: int):
     except ValueError:
         year = years[0] if years else 0
     score = by_year.get(year)
-    code = GreenCode.objects.filter(unit=unit, year=year).first() if score else None
+    code = unit.green_codes.filter(year=year).first() if score else None  # code.unit is this unit: no query
     context = {
         "unit": unit, "score": score, "year": year, "years": years, "code": code,
         "earlier": [by_year[y] for y in years],
@@ -161,17 +160,6 @@ def certificate(request, code_id: int):
         "status": code_service.status_of(code), "verify_url": url, "qr": _qr_svg(url)})
 
 
-@login_required
-def qr_svg(request, code_id: int):
-    code = _own_code(request, code_id)
-    if code.state == CodeState.WITHDRAWN:
-        raise Http404
-    svg = segno.make(_verify_url(request, code), error="m").svg_inline(scale=8)
-    response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Content-Disposition"] = f'attachment; filename="{code.number}.svg"'
-    return response
-
-
 # ---------------------------------------------------------------- public verification
 
 @never_cache
@@ -197,7 +185,10 @@ def verify_api(request):
         return JsonResponse({"error": _("Give a token or a code number.")}, status=400,
                             json_dumps_params={"ensure_ascii": False})
     result = code_service.verify(token=token) if token else code_service.verify(number=number)
-    return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
+    data = result.as_json()
+    if result.status == CodeStatus.VALID:  # the signed payload, for a bank's system to keep and check offline
+        data["signed"] = {"token": signatures.sign(result.code), "keys": links.keys_url()}
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 # ---------------------------------------------------------------- method page (public) and the province

@@ -10,6 +10,13 @@ environment, with a default that runs locally:
     DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/greenmfg (default: SQLite file)
     CELERY_BROKER_URL       e.g. redis://127.0.0.1:6379/0 (default: none, tasks run in-process)
     EMAIL_URL-style values  EMAIL_HOST / EMAIL_PORT / DEFAULT_FROM_EMAIL (default: console backend)
+    PORTAL_BASE_URL         the portal's public address, e.g. https://green.gdii.gov.cn; every green-code
+                            verification link and QR code is built from it (default http://127.0.0.1:8000;
+                            required when DJANGO_PRODUCTION is on: `manage.py check --deploy` reports it)
+    GREENCODE_SIGNING_KEY_DIR   where the province's green-code signing keys live (default var/signing-keys;
+                            required when DJANGO_PRODUCTION is on). Back it up: its keys.json is what lets
+                            every printed code verify.
+    GREENCODE_SIGNING_KEY_PASSPHRASE  optional: encrypts the private keys in that directory
 """
 
 import os
@@ -229,6 +236,14 @@ if env("REDIS_CACHE_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}
 # Public green-code verification: requests per minute per client address (page and API each).
 GREENCODE_VERIFY_RATE = int(env("GREENCODE_VERIFY_RATE", "30"))
+
+# The portal's public address: verification links, QR codes and certificates are built from it, never from
+# the request's Host header. Production has no default (greencode's deploy check says so).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+# The province's green-code signing keys (Ed25519): PEM files and the public keys.json, generated on first
+# use; see greencode/services/keystore.py for why they live in a directory and not in the database.
+GREENCODE_SIGNING_KEY_DIR = env("GREENCODE_SIGNING_KEY_DIR", "" if PRODUCTION else str(BASE_DIR / "var" / "signing-keys"))
+GREENCODE_SIGNING_KEY_PASSPHRASE = env("GREENCODE_SIGNING_KEY_PASSPHRASE")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

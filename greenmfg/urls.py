@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from greencode import views_documents as greencode_documents
 from registry import views as registry_views
 
 from . import views
@@ -14,6 +15,8 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", registry_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The province's public keys for green-code signatures (RFC 8615 well-known location).
+    path(".well-known/greencode-keys.json", greencode_documents.public_keys, name="greencode_keys"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -102,6 +102,17 @@ def _reference_data_in_transactional_tests(request):
     yield
 
 
+@pytest.fixture(scope="session")
+def signing_key_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("signing-keys")
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys_of_this_session(settings, signing_key_dir):
+    """Green-code signing keys are made on first use in a directory of this test session, never in the work tree."""
+    settings.GREENCODE_SIGNING_KEY_DIR = str(signing_key_dir)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_no_lockout(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from registry.models import Unit
 from .. import rules
 from ..enums import CODE_MACHINE, CodeState, CodeStatus, NoCodeReason
 from ..models import GreenCode, GreenCodeEvent, Score
-from . import scoring
+from . import scoring, signatures
 
 SIGNING_SALT = "greencode.verify"
 
@@ -63,17 +62,14 @@ def number_is_well_formed(number: str) -> bool:
 
 
 def sign(code: GreenCode) -> str:
-    return signing.dumps({"n": code.number}, salt=SIGNING_SALT, compress=True)
+    """The verification token of a code, signed with the province's key (services.signatures)."""
+    return signatures.sign(code)
 
 
 def unsign(token: str) -> str | None:
-    """The code number in a verification token, or None if it was tampered with or made up."""
-    try:
-        data = signing.loads(token, salt=SIGNING_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    number = data.get("n") if isinstance(data, dict) else None
-    return number if isinstance(number, str) else None
+    """The code number in a verification token, or None if it was tampered with or made up. Tokens printed
+    before the province's key (HMAC with SECRET_KEY) still verify."""
+    return signatures.unsign(token)
 
 
 def status_of(code: GreenCode | None, today=None) -> str:

@@ -35,13 +35,14 @@ def _nav(page, viewport, label: str) -> None:
 
 
 @pytest.fixture
-def cohort(transactional_db):
+def cohort(transactional_db, live_server, settings):
     """This year's campaign (so an issued code is valid today), 12 green factories with accepted filings in two
     industries, scored; the third best (second of five in division 38: grade A, top 25 % in the province, top 40 %
     in its industry) belongs to the enterprise user `ent_greencode`."""
     from greencode.services import scoring
 
     cache.clear()  # the public verification page is rate limited per address
+    settings.PORTAL_BASE_URL = live_server.url  # the QR links point at the portal's configured address
     year = timezone.localdate().year
     campaign(year)
     assert scoring.valid_until(year) >= timezone.localdate()  # the code issued below is current

@@ -15,9 +15,10 @@ from tests import factories
 ROOT = settings.BASE_DIR
 
 
-def test_security_check_deploy_is_clean_under_production_settings():
+def test_security_check_deploy_is_clean_under_production_settings(tmp_path):
     env = {**os.environ, "DJANGO_PRODUCTION": "1", "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "x9$Lk2!vQ7#pR4@tW8^zN1&mB6*cF3(hJ5)yD0_sG-eA+uK=Vq7Tn2Wc5Rb8Yd", "DJANGO_ALLOWED_HOSTS": "green.example.gov.cn"}
+           "DJANGO_SECRET_KEY": "x9$Lk2!vQ7#pR4@tW8^zN1&mB6*cF3(hJ5)yD0_sG-eA+uK=Vq7Tn2Wc5Rb8Yd", "DJANGO_ALLOWED_HOSTS": "green.example.gov.cn",
+           "PORTAL_BASE_URL": "https://green.example.gov.cn", "GREENCODE_SIGNING_KEY_DIR": str(tmp_path / "keys")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; never in production
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
