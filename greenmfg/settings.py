@@ -181,6 +181,18 @@ UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 UPLOAD_MAX_ROWS = int(env("UPLOAD_MAX_ROWS", "20000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# An .xlsx is a zip of XML parts; a small file can expand enormously. Before openpyxl sees an upload, its
+# parts are listed and it is refused beyond these caps (expanded sizes, in MB); it is then read by a child
+# process with a memory cap and a time limit, so a runaway file never holds up a web worker
+# (registry/spreadsheet_bounds.py).
+UPLOAD_XLSX_PART_MB = int(env("UPLOAD_XLSX_PART_MB", "64"))  # one worksheet
+UPLOAD_XLSX_TOTAL_MB = int(env("UPLOAD_XLSX_TOTAL_MB", "128"))  # all parts together
+UPLOAD_XLSX_SHARED_STRINGS_MB = int(env("UPLOAD_XLSX_SHARED_STRINGS_MB", "16"))  # read whole by openpyxl
+UPLOAD_XLSX_OTHER_PART_MB = int(env("UPLOAD_XLSX_OTHER_PART_MB", "8"))  # styles, workbook, relationships...
+UPLOAD_XLSX_MAX_PARTS = int(env("UPLOAD_XLSX_MAX_PARTS", "500"))
+UPLOAD_XLSX_MAX_SHEETS = int(env("UPLOAD_XLSX_MAX_SHEETS", "50"))
+UPLOAD_PARSE_MEMORY_MB = int(env("UPLOAD_PARSE_MEMORY_MB", "280"))  # the reading process's address space
+UPLOAD_PARSE_SECONDS = int(env("UPLOAD_PARSE_SECONDS", "20"))
 
 # Each role's home page (a URL name). Higher apps point these at their dashboards.
 ROLE_HOME_URLS = {

@@ -14,7 +14,7 @@ from .creditcode import credit_code_error, normalise
 from .enums import BATCH_YEARS, HistorySource, Level, UnitKind, UnitStatus
 from .models import City, Industry, Unit, UnitHistory
 from .services import history_entries
-from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, open_sheet
+from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, read_sheet
 from .xlsx import Sheet
 
 COL_CODE = "统一社会信用代码"
@@ -168,11 +168,11 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
     """
     report = ImportReport()
     try:
-        ws = open_sheet(fileobj, name=filename)
+        sheet = read_sheet(fileobj, name=filename, required=REQUIRED)
         lookups = _Lookups()
         parsed: list[tuple[int, dict]] = []
         first_row_of: dict[str, int] = {}
-        for row, values in iter_rows(ws, HEADERS, REQUIRED):
+        for row, values in iter_rows(sheet, HEADERS, REQUIRED):
             data, errors = _parse_row(values, lookups, row)
             code = data["credit_code"]
             if code and code in first_row_of:
