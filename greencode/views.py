@@ -23,6 +23,7 @@ from registry.views import paginate, querystring_without_page
 from registry.xlsx import Sheet, xlsx_response
 from reviews.indicators import BY_CODE
 
+from . import ratelimit
 from .enums import REASON_ADVICE, CodeStatus, Grade, NoCodeReason
 from .forms import BenchmarkForm, MethodForm, VerifyForm
 from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
@@ -178,7 +179,10 @@ def verify(request, token: str | None = None):
     if token is not None:
         result = code_service.verify(token=token)
     elif request.GET and form.is_valid():
-        result = code_service.verify(number=form.cleaned_data["number"])
+        try:
+            result = ratelimit.verify_number(request, form.cleaned_data["number"])
+        except ratelimit.TooManyMisses:
+            return ratelimit.misses_response(request, api=False)
     return render(request, "greencode/verify.html", {"form": form, "result": result, "token": token,
                                                       "statuses": CodeStatus})
 
@@ -191,7 +195,13 @@ def verify_api(request):
     if not token and not number:
         return JsonResponse({"error": _("Give a token or a code number.")}, status=400,
                             json_dumps_params={"ensure_ascii": False})
-    result = code_service.verify(token=token) if token else code_service.verify(number=number)
+    if token:
+        result = code_service.verify(token=token)
+    else:
+        try:
+            result = ratelimit.verify_number(request, number)
+        except ratelimit.TooManyMisses:
+            return ratelimit.misses_response(request, api=True)
     return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
