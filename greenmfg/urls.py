@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from registry import views as registry_views
+from registry import views_accounts
 
 from . import views
 
@@ -14,7 +15,8 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", registry_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views_accounts.LoginView.as_view(), name="login"),
+    path("accounts/password/", views_accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
