@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "https://pypi.org/pypi/{name}/{version}/json"
 
 
-def probe_url() -> str:
+def probe_url(service: str = SERVICE) -> str:
     """The service's answer for our own Django pin: what pip-audit asks for every requirement."""
     pin = re.search(r"^Django==(\S+)", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
-    return SERVICE.format(name="django", version=pin.group(1) if pin else "5.2")
+    return service.format(name="django", version=pin.group(1) if pin else "5.2")
 
 
 def reachable(url: str, timeout: float = 8) -> bool:
@@ -32,8 +32,8 @@ def reachable(url: str, timeout: float = 8) -> bool:
         return False
 
 
-def main() -> int:
-    url = probe_url()
+def main(service: str = SERVICE) -> int:
+    url = probe_url(service)
     if not reachable(url):
         print(f"make audit: skipped - the vulnerability service cannot be reached from this machine "
               f"({url} gave no vulnerability data). Nothing was audited; run `make audit` where PyPI is reachable.")
