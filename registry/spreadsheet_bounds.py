@@ -225,7 +225,7 @@ def _spawn(data: bytes, job: dict, limits: Limits) -> dict:
     try:
         proc = subprocess.run(  # noqa: S603 (our own module, run with our own interpreter)
             [sys.executable, "-m", "registry.xlsx_worker", json.dumps(job)],
-            input=data, capture_output=True, timeout=limits.seconds + 2, cwd=ROOT,
+            input=data, capture_output=True, timeout=limits.seconds + 5, cwd=ROOT,
             env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0",
                  "LANG": "C.UTF-8"},
             check=False,

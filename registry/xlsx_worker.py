@@ -26,7 +26,7 @@ def _limit(job: dict) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    os.nice(19)  # lowest priority: the web workers and the database come first
+    os.nice(10)  # below the web workers and the database, so a runaway read never starves them
 
 
 def _encode(value):

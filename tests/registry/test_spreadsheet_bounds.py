@@ -44,6 +44,12 @@ def sst_of_exact_size(size: int) -> bytes:
     return bombs.with_shared_strings(head + b" " * filler + tail)
 
 
+def test_bounds_openpyxl_parses_with_defusedxml():
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True
+
+
 # --- before openpyxl: the zip's members against the caps --------------------------------------------------
 
 def test_bounds_shared_strings_exactly_at_the_cap_pass_the_archive_check():
