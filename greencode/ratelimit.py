@@ -31,7 +31,7 @@ class TooManyMisses(Exception):
 
 
 def _client_key(request) -> str:
-    return hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+    return hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()[:24]
 
 
 def _count(key: str, timeout: int) -> int:

@@ -6,7 +6,8 @@ proxies stand in front of the portal (default 0: none, REMOTE_ADDR is the client
 appending to X-Forwarded-For (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`), the
 client is the N-th address from the right of "X-Forwarded-For, REMOTE_ADDR": everything further left was
 written by the client itself and is never believed. A request that did not come through all N proxies (too
-few addresses), or whose trusted entry is not an IP address, is keyed on REMOTE_ADDR.
+few addresses), or whose trusted entry is not an IP address, is keyed on REMOTE_ADDR. None when not even that is
+an address (a request made inside the process, e.g. by a test client's force_login).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def _ip(text: str) -> str | None:
         return None
 
 
-def client_ip(request) -> str:
-    remote = _ip(request.META.get("REMOTE_ADDR", "") or "") or "unknown"
+def client_ip(request) -> str | None:
+    remote = _ip(request.META.get("REMOTE_ADDR", "") or "")
     proxies = settings.TRUSTED_PROXIES
     if proxies <= 0:
         return remote

@@ -102,10 +102,10 @@ def _count_failure(sender, credentials, request=None, **kwargs):
         return
     failures = record_failure(username)
     log.warning("log-in failed for %r from %s (%d within a day)", username,
-                client_ip(request) if request is not None else "?", failures)
+                (client_ip(request) if request is not None else None) or "?", failures)
 
 
 @receiver(user_logged_in, dispatch_uid="registry.accounts.logged_in")
 def _clear_on_success(sender, request, user, **kwargs):
     clear(user.get_username())
-    log.info("log-in of %r from %s", user.get_username(), client_ip(request) if request is not None else "?")
+    log.info("log-in of %r from %s", user.get_username(), (client_ip(request) if request is not None else None) or "?")

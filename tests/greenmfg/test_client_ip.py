@@ -59,6 +59,8 @@ def test_client_ip_ipv6_is_normalised(settings):
     assert ip("10.0.0.1", "2001:DB8::0001") == "2001:db8::1"
 
 
-def test_client_ip_missing_remote_addr_is_unknown(settings):
+def test_client_ip_missing_remote_addr_is_none(settings):
     settings.TRUSTED_PROXIES = 0
-    assert client_ip(rf.get("/", REMOTE_ADDR="")) == "unknown"
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) is None
+    settings.TRUSTED_PROXIES = 1
+    assert client_ip(rf.get("/", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.7")) == "203.0.113.7"
