@@ -43,12 +43,15 @@ LIMIT_MB, LIMIT_S = 300, 30
 
 def bombs() -> dict:
     """Every kind, each at or under the upload limit."""
+    from registry.importer import HEADERS
     from tests.registry import xlsx_bombs as b
 
     return {
         "shared_strings_20M": functools.partial(b.shared_strings_bomb, 20_000_000),
         "no_dimension_2M_rows": functools.partial(b.no_dimension_sheet, 2_000_000),
         "no_dimension_1M_rows_under_caps": functools.partial(b.no_dimension_sheet, 1_000_000),
+        # the registry's own header on top: the reader goes on to its row bound before refusing
+        "no_dimension_1M_rows_with_header": functools.partial(b.no_dimension_sheet, 1_000_000, header=HEADERS),
         "huge_sheet_2M_cell_row": functools.partial(b.wide_row, 2_000_000),
         "many_sheets_5000": functools.partial(b.many_sheets, 5000),
         "many_sheets_49_under_caps": functools.partial(b.many_sheets, 49),
