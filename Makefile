@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install run test test-all lint messages bench worker beat clean
+.PHONY: install run test test-all lint audit messages bench worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## pip-audit over the exact pins of requirements.txt; says plainly (exit 0) when no vulnerability service is reachable.
+audit: install
+	$(BIN)/python tools/audit.py
 
 ## Regenerate the translation catalogues (needs GNU gettext), then compile them.
 messages: install

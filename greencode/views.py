@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from greenmfg.rules import require
-from registry import access
+from registry import access, params
 from registry import rules as registry_rules
 from registry.enums import UnitKind
 from registry.models import Unit
@@ -23,7 +23,7 @@ from registry.views import paginate, querystring_without_page
 from registry.xlsx import Sheet, xlsx_response
 from reviews.indicators import BY_CODE
 
-from . import links, qr
+from . import links, qr, ratelimit
 from . import rules as code_rules
 from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
 from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
@@ -113,11 +113,11 @@ def unit_code(request, unit_id: int):
 def apply(request, unit_id: int):
     unit = _unit_for(request, unit_id)
     require(registry_rules.acts_for(request.user, unit))  # staff may look at a code; only the enterprise applies
+    year = params.int_or_none(request.POST.get("year", ""))
     try:
-        year = int(request.POST.get("year", ""))
+        if year is None or not 2016 <= year <= 2100:
+            raise code_service.CodeError(_("Year: choose the year of the code."))
         code = code_service.apply_for_code(request.user, unit, year)
-    except ValueError:
-        messages.error(request, _("Year: choose the year of the code."))
     except code_service.CodeError as exc:
         messages.error(request, str(exc))
     else:
@@ -171,7 +171,10 @@ def verify(request, token: str | None = None):
     if token is not None:
         result = code_service.verify(token=token)
     elif request.GET and form.is_valid():
-        result = code_service.verify(number=form.cleaned_data["number"])
+        try:
+            result = ratelimit.verify_number(request, form.cleaned_data["number"])
+        except ratelimit.TooManyMisses:
+            return ratelimit.misses_response(request, api=False)
     return render(request, "greencode/verify.html", {"form": form, "result": result, "token": token,
                                                       "statuses": CodeStatus})
 
@@ -184,7 +187,13 @@ def verify_api(request):
     if not token and not number:
         return JsonResponse({"error": _("Give a token or a code number.")}, status=400,
                             json_dumps_params={"ensure_ascii": False})
-    result = code_service.verify(token=token) if token else code_service.verify(number=number)
+    if token:
+        result = code_service.verify(token=token)
+    else:
+        try:
+            result = ratelimit.verify_number(request, number)
+        except ratelimit.TooManyMisses:
+            return ratelimit.misses_response(request, api=True)
     data = result.as_json()
     if result.status == CodeStatus.VALID:  # the signed payload, for a bank's system to keep and check offline
         data["signed"] = {"token": signatures.sign(result.code), "keys": links.keys_url()}
@@ -219,8 +228,8 @@ def runs(request):
     access.require_province(request.user)
     qs = ScoreRun.objects.all()
     year, level = request.GET.get("year", ""), request.GET.get("level", "")
-    if year.isdigit():
-        qs = qs.filter(year=int(year))
+    if params.int_or_none(year) is not None:
+        qs = qs.filter(year=params.int_or_none(year))
     if level in ("national", "provincial"):
         qs = qs.filter(level=level)
     return render(request, "greencode/runs.html", {"page": paginate(request, qs), "year": year, "level": level,
@@ -231,9 +240,8 @@ def runs(request):
 @require_POST
 def rescore(request):
     access.require_province(request.user)
-    try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
+    year = params.int_or_none(request.POST.get("year", ""))
+    if year is None or not 2016 <= year <= 2100:
         messages.error(request, _("Year: enter a year such as 2024."))
         return redirect("greencode:runs")
     level = request.POST.get("level", "national")

@@ -7,6 +7,8 @@ environment, with a default that runs locally:
     DJANGO_SECRET_KEY       required when DJANGO_DEBUG is off and DJANGO_PRODUCTION is on
     DJANGO_PRODUCTION       "1" turns on HTTPS-only cookies, HSTS and the deployment checklist settings
     DJANGO_ALLOWED_HOSTS    comma-separated host names (default: localhost names)
+    DJANGO_TRUSTED_PROXIES  how many reverse proxies stand in front of the app (default 0; see greenmfg/client_ip.py)
+    REDIS_CACHE_URL         the shared cache for rate limits and the login throttle (required in production)
     DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/greenmfg (default: SQLite file)
     CELERY_BROKER_URL       e.g. redis://127.0.0.1:6379/0 (default: none, tasks run in-process)
     EMAIL_URL-style values  EMAIL_HOST / EMAIL_PORT / DEFAULT_FROM_EMAIL (default: console backend)
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "django_filters",
     "bootstrap",
     "axes",
+    "greenmfg",
     "csp",
     "registry",
     "reviews",
@@ -144,19 +147,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one user name from one address locks it for 30 minutes.
+# The client's address: how many reverse proxies (each appending to X-Forwarded-For) stand in front of the app.
+# The lockout, the login throttle, the rate limits and the logs all resolve it the same way.
+TRUSTED_PROXIES = int(env("DJANGO_TRUSTED_PROXIES", "0"))
+
+# Login throttling, two layers:
+# - five failures for one user name from one address lock that pair for 30 minutes (django-axes);
+# - failures for one user name from anywhere slow further attempts down (a growing wait, never a lock), except
+#   from a browser the person has logged in with before (registry/accounts.py).
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_flag("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "greenmfg.client_ip.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed log-in, with address and browser, in the admin
+LOGIN_USER_FREE_FAILURES = int(env("LOGIN_USER_FREE_FAILURES", "5"))  # per user name, within a day
+LOGIN_USER_DELAY_SECONDS = int(env("LOGIN_USER_DELAY_SECONDS", "30"))  # the first wait; doubles per failure
+LOGIN_USER_MAX_DELAY_SECONDS = int(env("LOGIN_USER_MAX_DELAY_SECONDS", "900"))
 
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
@@ -188,6 +206,18 @@ UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 UPLOAD_MAX_ROWS = int(env("UPLOAD_MAX_ROWS", "20000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# An .xlsx is a zip of XML parts; a small file can expand enormously. Before openpyxl sees an upload, its
+# parts are listed and it is refused beyond these caps (expanded sizes, in MB); it is then read by a child
+# process with a memory cap and a time limit, so a runaway file never holds up a web worker
+# (registry/spreadsheet_bounds.py).
+UPLOAD_XLSX_PART_MB = int(env("UPLOAD_XLSX_PART_MB", "64"))  # one worksheet
+UPLOAD_XLSX_TOTAL_MB = int(env("UPLOAD_XLSX_TOTAL_MB", "128"))  # all parts together
+UPLOAD_XLSX_SHARED_STRINGS_MB = int(env("UPLOAD_XLSX_SHARED_STRINGS_MB", "16"))  # read whole by openpyxl
+UPLOAD_XLSX_OTHER_PART_MB = int(env("UPLOAD_XLSX_OTHER_PART_MB", "8"))  # styles, workbook, relationships...
+UPLOAD_XLSX_MAX_PARTS = int(env("UPLOAD_XLSX_MAX_PARTS", "500"))
+UPLOAD_XLSX_MAX_SHEETS = int(env("UPLOAD_XLSX_MAX_SHEETS", "50"))
+UPLOAD_PARSE_MEMORY_MB = int(env("UPLOAD_PARSE_MEMORY_MB", "280"))  # the reading process's address space
+UPLOAD_PARSE_SECONDS = int(env("UPLOAD_PARSE_SECONDS", "20"))
 
 # Each role's home page (a URL name). Higher apps point these at their dashboards.
 ROLE_HOME_URLS = {
@@ -229,13 +259,18 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE["greencode-sweep"] = {"task": "greencode.sweep",
                                            "schedule": float(env("GREENCODE_SWEEP_SECONDS", "3600"))}
 
-# Cache: in-process by default; REDIS_CACHE_URL (e.g. redis://127.0.0.1:6379/2) shares it between processes,
-# which the public verification rate limit needs when several app processes run.
+# Cache: in-process by default; REDIS_CACHE_URL (e.g. redis://127.0.0.1:6379/2) shares it between processes and
+# hosts. The verification rate limits and the login throttle live in it, so production requires the shared one
+# (`check --deploy` fails without it: greenmfg/checks.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "greenmfg"}}
 if env("REDIS_CACHE_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}
-# Public green-code verification: requests per minute per client address (page and API each).
+# Public green-code verification: requests per minute per client address, one budget for the page and the API;
+# number look-ups that find nothing are counted apart, and more than GREENCODE_VERIFY_MISS_LIMIT of them within
+# GREENCODE_VERIFY_MISS_WINDOW seconds pause that client's number look-ups (links and QR codes still work).
 GREENCODE_VERIFY_RATE = int(env("GREENCODE_VERIFY_RATE", "30"))
+GREENCODE_VERIFY_MISS_LIMIT = int(env("GREENCODE_VERIFY_MISS_LIMIT", "10"))
+GREENCODE_VERIFY_MISS_WINDOW = int(env("GREENCODE_VERIFY_MISS_WINDOW", "600"))
 
 # The portal's public address: verification links, QR codes and certificates are built from it, never from
 # the request's Host header. Production has no default (greencode's deploy check says so).

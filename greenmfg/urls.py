@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from greencode import views_documents as greencode_documents
 from registry import views as registry_views
+from registry import views_accounts
 
 from . import views
 
@@ -17,7 +18,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # The province's public keys for green-code signatures (RFC 8615 well-known location).
     path(".well-known/greencode-keys.json", greencode_documents.public_keys, name="greencode_keys"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views_accounts.LoginView.as_view(), name="login"),
+    path("accounts/password/", views_accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -14,7 +14,7 @@ from . import services
 from .creditcode import credit_code_error, normalise
 from .enums import BATCH_YEARS, HistorySource, Level, UnitKind, UnitStatus
 from .models import City, Industry, Unit, name_error
-from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, open_sheet
+from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, read_sheet
 from .xlsx import Sheet
 
 COL_CODE = "统一社会信用代码"
@@ -191,11 +191,11 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
     """
     report = ImportReport()
     try:
-        ws = open_sheet(fileobj, name=filename)
+        sheet = read_sheet(fileobj, name=filename, required=REQUIRED)
         lookups = _Lookups()
         parsed: list[tuple[int, dict]] = []
         first_row_of: dict[str, int] = {}
-        rows = list(iter_rows(ws, HEADERS, REQUIRED))
+        rows = list(iter_rows(sheet, HEADERS, REQUIRED))
         codes = {normalise(str(values.get(COL_CODE) or "")) for _row, values in rows}
         stored = {u.credit_code: u for u in Unit.objects.filter(credit_code__in=codes)}
         for row, values in rows:

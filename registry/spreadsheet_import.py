@@ -3,18 +3,18 @@ unless every row is good. The unit import uses it, and so do the filing uploads 
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
+from .spreadsheet_bounds import ImportFileError, SheetData, SheetSpec, WorkbookData, read_workbook
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (wrong type, too big, missing columns...)."""
+__all__ = ["ImportFileError", "ImportReport", "RowError", "SheetData", "SheetSpec", "WorkbookData", "iter_rows",
+           "read_sheet", "read_workbook"]
+
+HEADER_WITHIN = 10  # the header row must be among a sheet's first ten rows
 
 
 @dataclass(frozen=True)
@@ -42,54 +42,29 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
-def open_sheet(fileobj, *, name: str = ""):
-    """The first worksheet of an uploaded .xlsx, after checking size and type. Raises ImportFileError."""
-    return open_workbook(fileobj, name=name).worksheets[0]
+def read_sheet(fileobj, *, name: str = "", required: Sequence[str] = (), max_cols: int = 64,
+               max_rows: int | None = None) -> SheetData:
+    """The first worksheet of an uploaded .xlsx, read within bounds (registry/spreadsheet_bounds.py); reading
+    stops when no row among the first ten holds every `required` header. Raises ImportFileError."""
+    return read_workbook(fileobj, name=name, sheets=[SheetSpec(header=tuple(required), within=HEADER_WITHIN)],
+                         max_cols=max_cols, max_rows=max_rows).first()
 
 
-def open_workbook(fileobj, *, name: str = ""):
-    """An uploaded .xlsx opened read-only, after checking size and type. Raises ImportFileError."""
-    size = getattr(fileobj, "size", None)
-    if size is None:
-        pos = fileobj.tell()
-        fileobj.seek(0, 2)
-        size = fileobj.tell()
-        fileobj.seek(pos)
-    if size > settings.UPLOAD_MAX_BYTES:
-        raise ImportFileError(
-            _("The file is %(size).1f MB; the limit is %(limit).0f MB. Split it into smaller files.")
-            % {"size": size / 1e6, "limit": settings.UPLOAD_MAX_BYTES / 1e6}
-        )
-    if name and not name.lower().endswith(".xlsx"):
-        raise ImportFileError(_("Only Excel .xlsx files can be uploaded (the file “%(name)s” is not one).") % {"name": name})
-    try:
-        fileobj.seek(0)
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ImportFileError(
-            _("The file cannot be read as an Excel .xlsx workbook. Save it from Excel or WPS as .xlsx and try again.")
-        ) from None
-    if not wb.worksheets:
-        raise ImportFileError(_("The workbook has no worksheet."))
-    return wb
-
-
-def iter_rows(ws, headers: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:
+def iter_rows(sheet: SheetData, headers: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:
     """Yield (row number, {header: value}) for each non-blank data row below the header row.
 
-    The header row is the first row that contains every required header; columns may come in any order.
-    Raises ImportFileError when the headers are missing or the file has too many rows.
+    The header row is the first row that contains every required header, among the first ten rows; columns
+    may come in any order. Raises ImportFileError when the headers are missing or the file has too many rows.
     """
-    rows = ws.iter_rows(values_only=True)
     index: dict[str, int] | None = None
     header_row = 0
-    for number, values in enumerate(rows, start=1):
+    for number, values in sheet.rows:
+        if number > HEADER_WITHIN:
+            break
         cells = [str(v).strip().rstrip("*") if v is not None else "" for v in values]
         if all(h in cells for h in required):
             index = {h: cells.index(h) for h in headers if h in cells}
             header_row = number
-            break
-        if number >= 10:
             break
     if index is None:
         raise ImportFileError(
@@ -98,7 +73,9 @@ def iter_rows(ws, headers: Sequence[str], required: Sequence[str]) -> Iterator[t
         )
     limit = settings.UPLOAD_MAX_ROWS
     count = 0
-    for number, values in enumerate(rows, start=header_row + 1):
+    for number, values in sheet.rows:
+        if number <= header_row:
+            continue
         record = {}
         for h, i in index.items():
             v = values[i] if i < len(values) else None

@@ -1,7 +1,11 @@
 """Spreadsheet helpers shared by every export and import in the portal.
 
 Exports use openpyxl's write-only mode, so memory stays bounded however many rows are written, and every
-text cell that a spreadsheet program would read as a formula (= + - @, and tab/CR tricks) is neutralised.
+text cell that a spreadsheet program would read as a formula (= + - @, and tab/CR tricks) is neutralised with
+the cell style, not by changing the text: it is written as a text cell with the "quote prefix" style (Excel's and
+WPS's own way of saying "this is text, even when edited"), so the value reads back exactly as it was written and
+a downloaded file uploads again unchanged. Files exported before this put an apostrophe in front of such a text;
+the upload reader removes it (registry/spreadsheet_bounds.py).
 """
 
 from __future__ import annotations
@@ -20,11 +24,24 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_value(value):
-    """A cell value that no spreadsheet program will evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def cell(ws, value, **style) -> WriteOnlyCell:
+    """A write-only cell; a formula-like text stays text (a string cell with the quote-prefix style)."""
+    out = WriteOnlyCell(ws, value=value)
+    if is_formula_like(value):
+        out.data_type = "s"
+        out.quotePrefix = True
+    for name, setting in style.items():
+        setattr(out, name, setting)
+    return out
+
+
+def safe_row(ws, row: Iterable) -> list:
+    """A row to append: plain values, except formula-like texts, which become neutralised cells."""
+    return [cell(ws, v) if is_formula_like(v) else v for v in row]
 
 
 @dataclass
@@ -48,21 +65,13 @@ def write_workbook(target, sheets: Sequence[Sheet]) -> None:
             for i, width in enumerate(spec.widths):
                 ws.column_dimensions[get_column_letter(i + 1)].width = width
         if spec.title_line:
-            cell = WriteOnlyCell(ws, value=safe_value(spec.title_line))
-            cell.font = Font(bold=True, size=14)
-            ws.append([cell])
+            ws.append([cell(ws, spec.title_line, font=Font(bold=True, size=14))])
         if spec.note_line:
-            ws.append([safe_value(spec.note_line)])
-        header_cells = []
-        for header in spec.headers:
-            cell = WriteOnlyCell(ws, value=safe_value(header))
-            cell.font = bold
-            cell.fill = header_fill
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            header_cells.append(cell)
-        ws.append(header_cells)
+            ws.append(safe_row(ws, [spec.note_line]))
+        center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.append([cell(ws, header, font=bold, fill=header_fill, alignment=center) for header in spec.headers])
         for row in spec.rows:
-            ws.append([safe_value(v) for v in row])
+            ws.append(safe_row(ws, row))
     wb.save(target)
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from registry.enums import UnitKind
 from registry.models import Unit
-from registry.spreadsheet_import import ImportFileError, RowError, open_sheet, open_workbook
+from registry.spreadsheet_import import HEADER_WITHIN, ImportFileError, RowError, SheetSpec, read_sheet, read_workbook
 from registry.xlsx import Sheet
 
 from .forms_filing import CHANGE_FIELDS, data_fields, unit_of
@@ -102,40 +103,63 @@ class ParsedFiling:
     file_error: str = ""
 
 
+SINGLE_MAX_ROWS = 1000  # a filing is about 60 rows; a longer sheet is not one of ours
+
+
 def parse_single(fileobj, *, filename: str, kind: str) -> ParsedFiling:
+    """One filing from its downloaded sheet. Every row is accounted for: a row below the template's last field,
+    a field code given twice, or a value whose field code was deleted is reported, never silently dropped."""
     result = ParsedFiling()
     try:
-        ws = open_sheet(fileobj, name=filename)
+        sheet = read_sheet(fileobj, name=filename, required=SINGLE_HEADERS, max_cols=len(SINGLE_HEADERS),
+                           max_rows=SINGLE_MAX_ROWS)
     except ImportFileError as exc:
         result.file_error = str(exc)
         return result
-    wanted = set(fields_for(kind))
-    seen = set()
-    header_found = False
-    for number, values in enumerate(ws.iter_rows(values_only=True, max_col=4), start=1):
-        values = list(values) + [None] * (4 - len(values))
-        if not header_found:
-            header_found = [str(v).strip() if v is not None else "" for v in values[:4]] == SINGLE_HEADERS
+    names = fields_for(kind)
+    wanted = set(names)
+    header_row = next((number for number, values in sheet.rows if number <= HEADER_WITHIN
+                       and [_text(v) for v in _pad(values, 4)] == SINGLE_HEADERS), None)
+    if header_row is None:
+        result.file_error = _("This is not a filing downloaded from the portal: the header row 字段代码/项目/计量单位/填报值 is missing.")
+        return result
+    last_row = header_row + len(names)
+    first_row_of: dict[str, int] = {}
+    for number, values in sheet.rows:
+        if number <= header_row:
             continue
-        name = str(values[0]).strip() if values[0] is not None else ""
+        values = _pad(values, 4)
+        name = _text(values[0])
+        if number > last_row:
+            result.errors.append(RowError(number, "", _("This row is below the end of the template (its last field is on row %(last)d), so it cannot be read. Move the value to its field's row or delete the row.") % {"last": last_row}))
+            continue
         if not name:
+            if values[3] is not None and _text(values[3]):
+                result.errors.append(RowError(number, "字段代码", _("This row has a value but its field code was deleted; download the template again or restore the code.")))
             continue
         if name not in wanted:
             result.errors.append(RowError(number, "字段代码", _("“%(name)s” is not a field of this filing; do not change the first column.") % {"name": name}))
             continue
-        seen.add(name)
+        if name in first_row_of:
+            result.errors.append(RowError(number, label_zh(name), _("The field code “%(name)s” appears twice (also on row %(row)d); keep only one of the two rows.") % {"name": name, "row": first_row_of[name]}))
+            continue
+        first_row_of[name] = number
         value, error = parse_cell(name, values[3])
         if error:
             result.errors.append(RowError(number, label_zh(name), error))
         else:
             result.data[name] = value
-        if number > 500:
-            break
-    if not header_found:
-        result.file_error = _("This is not a filing downloaded from the portal: the header row 字段代码/项目/计量单位/填报值 is missing.")
-    elif not seen:
+    if not first_row_of and not result.errors:
         result.file_error = _("The file has no filled-in rows.")
     return result
+
+
+def _pad(values, n: int) -> list:
+    return list(values) + [None] * (n - len(values))
+
+
+def _text(value) -> str:
+    return str(value).strip() if value is not None else ""
 
 
 # --- many filings (a city's bulk upload) ----------------------------------------------------------------
@@ -173,25 +197,34 @@ class ParsedBulk:
     file_error: str = ""
 
 
+BULK_MAX_COLS = 128
+
+
 def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_rows: int) -> ParsedBulk:
     result = ParsedBulk()
     try:
-        wb = open_workbook(fileobj, name=filename)
+        wb = read_workbook(fileobj, name=filename, max_cols=BULK_MAX_COLS,
+                           sheets=[SheetSpec(name=title, header=(KEY_ROW_MARK,), within=HEADER_WITHIN)
+                                   for title in KIND_SHEETS.values()])
     except ImportFileError as exc:
         result.file_error = str(exc)
         return result
     seen_codes: dict[str, str] = {}
     total = 0
     for kind, title in KIND_SHEETS.items():
-        if title not in wb.sheetnames:
+        sheet = wb.sheets.get(title)
+        if sheet is None:
             continue
-        ws = wb[title]
         keys: list[str] | None = None
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, values in sheet.rows:
             cells = ["" if v is None else v for v in values]
             if keys is None:
-                if cells and str(cells[0]).strip() == KEY_ROW_MARK:
+                if number <= HEADER_WITHIN and cells and str(cells[0]).strip() == KEY_ROW_MARK:
                     keys = [str(c).strip() for c in cells]
+                    repeated = _repeated_key(keys)
+                    if repeated:
+                        result.file_error = _("The key row of the sheet “%(sheet)s” names the field code “%(name)s” twice (columns %(first)s and %(second)s). Download the template again.") % {"sheet": title, **repeated}
+                        return result
                 continue
             if all(c == "" for c in cells):
                 continue
@@ -233,6 +266,18 @@ def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_ro
     if not result.rows and not result.errors:
         result.file_error = _("The file has no filled-in rows.")
     return result
+
+
+def _repeated_key(keys: list[str]) -> dict | None:
+    """The first field code that the key row names twice, with both column letters; None if none is."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys, start=1):
+        if not key:
+            continue
+        if key in first:
+            return {"name": key, "first": get_column_letter(first[key]), "second": get_column_letter(i)}
+        first[key] = i
+    return None
 
 
 def label_kind(kind: str) -> str:

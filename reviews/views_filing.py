@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from registry import access
 from registry.models import Unit
+from registry.params import int_or_none
 from registry.xlsx import xlsx_response
 
 from . import audit, uploads
@@ -65,8 +66,8 @@ def filing_edit(request, year: int, unit_pk: int):
     form = FilingForm(request.POST or None, instance=filing, kind=unit.kind)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "save")
-        explanations = {int(k.removeprefix("explain-")): v for k, v in request.POST.items()
-                        if k.startswith("explain-") and k.removeprefix("explain-").isdigit()}
+        explanations = {int_or_none(k.removeprefix("explain-")): v for k, v in request.POST.items()
+                        if k.startswith("explain-") and int_or_none(k.removeprefix("explain-")) is not None}
         saved, existed = False, filing.pk is not None
         try:
             with transaction.atomic():

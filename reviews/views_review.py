@@ -14,11 +14,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import access
 from registry.enums import UnitStatus
+from registry.params import int_list, int_or_none
 from registry.views import paginate, querystring_without_page
 from registry.xlsx import xlsx_response
 
@@ -71,10 +73,10 @@ def url_or_none(name: str, **kwargs) -> str | None:
 
 def _campaign(request) -> Campaign:
     """The campaign of ?year=, else the current one; none at all is a 404 with a plain message."""
-    year = request.GET.get("year") or request.POST.get("year")
+    year = int_or_none(request.GET.get("year") or request.POST.get("year"))
     campaign = None
-    if year and str(year).isdigit():
-        campaign = Campaign.objects.filter(year=int(year)).first()
+    if year is not None:
+        campaign = Campaign.objects.filter(year=year).first()
     campaign = campaign or Campaign.current()
     if campaign is None:
         raise Http404(_("No campaign has been set up yet."))
@@ -134,8 +136,8 @@ def review_list(request):
         state = ""
     cities = access.visible_cities(request.user).order_by("seed_order")
     city = request.GET.get("city")
-    if city and city.isdigit():
-        filings = filings.filter(unit__city_id=int(city))
+    if int_or_none(city) is not None:
+        filings = filings.filter(unit__city_id=int_or_none(city))
     q = request.GET.get("q", "").strip()
     if q:
         filings = filings.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__startswith=q.upper()))
@@ -309,8 +311,8 @@ def proposal_list(request):
                  .order_by("unit__city__seed_order", "unit__name"))
     params = request.GET
     city = params.get("city", "")
-    if city.isdigit():
-        proposals = proposals.filter(unit__city_id=int(city))
+    if int_or_none(city) is not None:
+        proposals = proposals.filter(unit__city_id=int_or_none(city))
     outcome = params.get("outcome", "")
     if outcome in Outcome.values:
         proposals = proposals.filter(outcome=outcome)
@@ -402,12 +404,13 @@ def proposal_detail(request, pk: int):
 def proposals_decide(request):
     """Approve or return one or many submitted proposals with one comment."""
     access.require_province(request.user)
-    ids = [int(x) for x in request.POST.getlist("proposals") if x.isdigit()]
+    ids = int_list(request.POST.getlist("proposals"))
     visible = list(review_services.reviewable_proposals(request.user).filter(pk__in=ids).values_list("pk", flat=True))
     form = DecisionForm(request.POST, proposal_ids=visible)
-    back = request.POST.get("next") or reverse("reviews:proposal_list")
-    if not back.startswith("/"):
-        back = reverse("reviews:proposal_list")
+    back = request.POST.get("next") or ""
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        back = reverse("reviews:proposal_list")  # only a path on this site: never //host, a scheme, or a view name
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -532,8 +535,8 @@ def incident_create(request):
     units = (access.reviewable_units(request.user).filter(city_id__in=roles.city_ids, status=UnitStatus.LISTED)
              .order_by("name"))
     initial = {}
-    if request.GET.get("unit", "").isdigit():
-        initial["unit"] = int(request.GET["unit"])
+    if int_or_none(request.GET.get("unit")) is not None:
+        initial["unit"] = int_or_none(request.GET.get("unit"))
     form = IncidentForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -13,11 +13,15 @@ from django.urls import reverse
 from tests import factories
 
 ROOT = settings.BASE_DIR
+PRODUCTION_ENV = {**os.environ, "DJANGO_PRODUCTION": "1", "DJANGO_DEBUG": "0",
+                  "DJANGO_SECRET_KEY": "x9$Lk2!vQ7#pR4@tW8^zN1&mB6*cF3(hJ5)yD0_sG-eA+uK=Vq7Tn2Wc5Rb8Yd",
+                  "DJANGO_ALLOWED_HOSTS": "green.example.gov.cn"}
+PRODUCTION_ENV.pop("REDIS_CACHE_URL", None)
+PRODUCTION_ENV.pop("DJANGO_TRUSTED_PROXIES", None)
 
 
 def test_security_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = {**os.environ, "DJANGO_PRODUCTION": "1", "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "x9$Lk2!vQ7#pR4@tW8^zN1&mB6*cF3(hJ5)yD0_sG-eA+uK=Vq7Tn2Wc5Rb8Yd", "DJANGO_ALLOWED_HOSTS": "green.example.gov.cn",
+    env = {**PRODUCTION_ENV, "REDIS_CACHE_URL": "redis://127.0.0.1:6379/2", "DJANGO_TRUSTED_PROXIES": "1",
            "PORTAL_BASE_URL": "https://green.example.gov.cn", "GREENCODE_SIGNING_KEY_DIR": str(tmp_path / "keys")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; never in production
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -85,3 +89,30 @@ def test_security_sessions_expire():
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_security_check_deploy_fails_plainly_when_production_runs_on_a_per_process_cache():
+    env = {**PRODUCTION_ENV, "DJANGO_TRUSTED_PROXIES": "1"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "greenmfg.E001" in result.stderr
+    assert "Production runs on a per-process cache (LocMemCache)" in result.stderr
+    assert "Set REDIS_CACHE_URL" in result.stderr
+
+
+def test_security_language_cookie_is_secure_httponly_and_samesite_in_production():
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'greenmfg.settings'; django.setup(); "
+            "from django.conf import settings as s; "
+            "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_SAMESITE)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=PRODUCTION_ENV, capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "True", "Lax"], result.stderr
+
+
+@pytest.mark.django_db
+def test_security_language_cookie_is_set_with_those_flags(client, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert (cookie["secure"], cookie["httponly"], cookie["samesite"]) == (True, True, "Lax")

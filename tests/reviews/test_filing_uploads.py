@@ -191,3 +191,102 @@ def test_city_bulk_upload_updates_existing_drafts_and_refuses_submitted_ones(cam
     draft.refresh_from_db()
     assert draft.output_value == Decimal("10000")
     assert draft.version == 3
+
+
+# --- every row accounted for, and a faithful round trip --------------------------------------------------------
+
+def test_filing_upload_a_row_below_the_template_end_is_an_error_not_ignored(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    ws = wb.active
+    last = ws.max_row
+    ws.cell(row=last + 1, column=1, value="output_value")
+    ws.cell(row=last + 1, column=4, value=5)
+    _fill_single(wb, {"output_value": 10000})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 200
+    errors = response.context["parsed"].errors
+    assert [(e.row, e.column) for e in errors] == [(last + 1, "")]
+    assert errors[0].message == f"此行位于模板末尾之后（最后一个字段在第 {last} 行），无法读取。请把数值移到对应字段所在行，或删除此行。"
+    assert not Filing.objects.exists()
+
+
+def test_filing_upload_the_last_template_row_is_still_read(client, campaign, gz_unit):
+    from reviews.uploads import parse_single
+
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    ws = wb.active
+    assert ws.cell(row=ws.max_row, column=1).value == "changes_note"  # the template's end
+    ws.cell(row=ws.max_row, column=4, value="最后一行")
+    parsed = parse_single(_as_upload(wb), filename="f.xlsx", kind=gz_unit.kind)
+    assert (parsed.file_error, parsed.errors) == ("", [])
+    assert parsed.data["changes_note"] == "最后一行"
+
+
+def test_filing_upload_a_repeated_field_code_is_an_error_not_an_overwrite(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    ws = wb.active
+    rows = {r[0].value: r[0].row for r in ws.iter_rows(min_row=4)}
+    ws.cell(row=rows["output_value"], column=4, value=10000)
+    ws.cell(row=rows["co2_t"], column=1, value="output_value")  # a second 产值 row, with another value
+    ws.cell(row=rows["co2_t"], column=4, value=99)
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    errors = response.context["parsed"].errors
+    assert [(e.row, e.column, e.message) for e in errors] == [
+        (rows["co2_t"], "工业总产值", f"字段代码“output_value”出现了两次（另见第 {rows['output_value']} 行），请只保留其中一行。")]
+    assert not Filing.objects.exists()
+
+
+def test_filing_upload_a_value_whose_code_was_deleted_is_an_error(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    ws = wb.active
+    rows = {r[0].value: r[0].row for r in ws.iter_rows(min_row=4)}
+    ws.cell(row=rows["energy_tce"], column=1).value = None
+    ws.cell(row=rows["energy_tce"], column=4, value=200)
+    _fill_single(wb, {"output_value": 10000})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert [(e.row, e.column) for e in response.context["parsed"].errors] == [(rows["energy_tce"], "字段代码")]
+
+
+def test_filing_download_then_upload_keeps_a_formula_like_text_exactly(client, campaign, gz_unit):
+    from reviews.services.filings import filing_for, save_filing
+
+    enterprise = factories.enterprise_user(gz_unit)
+    filing = filing_for(campaign, gz_unit)
+    save_filing(filing, {"product_name": "=型号-A", "product_unit": "+件"}, actor=enterprise)
+    login(client, enterprise)
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 302, response.context and response.context["parsed"]
+    filing.refresh_from_db()
+    assert (filing.product_name, filing.product_unit) == ("=型号-A", "+件")
+
+
+def test_filing_upload_of_an_older_export_drops_its_neutralising_apostrophe(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    _fill_single(wb, {"product_name": "'=型号-A", "product_unit": "'-件"})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 302
+    filing = Filing.objects.get(unit=gz_unit)
+    assert (filing.product_name, filing.product_unit) == ("=型号-A", "-件")
+
+
+def test_city_bulk_upload_a_key_row_naming_a_field_twice_is_refused(client, campaign, gz_reviewer):
+    factories.UnitFactory()
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    ws = wb["绿色工厂"]
+    keys = [c.value for c in ws[2]]
+    ws.cell(row=2, column=keys.index("co2_t") + 1, value="energy_tce")
+    response = client.post(reverse("reviews:city_upload", args=[2024]), {"file": _as_upload(wb)})
+    first = keys.index("energy_tce") + 1
+    second = keys.index("co2_t") + 1
+    from openpyxl.utils import get_column_letter as col
+
+    assert response.context["parsed"].file_error == (
+        f"工作表“绿色工厂”的键行中字段代码“energy_tce”出现了两次（第 {col(first)} 列和第 {col(second)} 列）。请重新下载模板。")
+    assert not Filing.objects.exists()

@@ -53,3 +53,57 @@ def test_review_junk_posts_are_answered_without_a_500_and_save_nothing(client, g
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.SUBMITTED
     assert MiitDecision.objects.count() == 0
+
+
+# --- Unicode digits (the security test's findings): "²".isdigit() is true and int("²") raises ----------------
+
+UNICODE_DIGITS = ["²", "٣", "１２", "Ⅻ"]
+
+
+@pytest.mark.parametrize("digit", UNICODE_DIGITS)
+def test_review_unicode_digits_in_query_parameters_are_ignored(client, gz_unit, gz_reviewer, province, digit):
+    campaign = open_campaign()
+    login(client, province)
+    for name in ("reviews:review_list", "reviews:proposal_list", "reviews:province_dashboard", "reviews:not_filed",
+                 "reviews:adjustments_xlsx"):
+        response = client.get(reverse(name), {"year": digit, "city": digit})
+        assert (name, response.status_code) == (name, 200)
+    login(client, gz_reviewer)
+    for name in ("reviews:city_dashboard", "reviews:package_submit", "reviews:incident_create"):
+        response = client.get(reverse(name), {"year": digit, "city": digit, "unit": digit})
+        assert (name, response.status_code) == (name, 200)
+    response = client.get(reverse("reviews:review_list"), {"year": digit})
+    assert response.context["campaign"] == campaign  # ignored: the current campaign
+
+
+@pytest.mark.parametrize("digit", UNICODE_DIGITS)
+def test_review_unicode_digits_in_posted_ids_get_a_message_and_decide_nothing(client, gz_unit, province, digit):
+    campaign = open_campaign()
+    proposal = AdjustmentProposal.objects.create(campaign=campaign, unit=gz_unit, outcome=Outcome.KEEP,
+                                                 state=ProposalState.SUBMITTED)
+    login(client, province)
+    response = client.post(reverse("reviews:proposals_decide"),
+                           {"proposals": [digit, str(proposal.pk)], "action": "approve", "comment": ""}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        f"调整意见: 选择一个有效的选项。 {digit} 不在可用的选项中。"]
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.SUBMITTED  # nothing decided from a post that named a bad id
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "²", "javascript:alert(1)",
+                                    "proposal_list"])
+def test_review_bulk_decision_never_redirects_off_site(client, province, target):
+    open_campaign()
+    login(client, province)
+    response = client.post(reverse("reviews:proposals_decide"), {"proposals": [], "action": "approve", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reviews:proposal_list")
+
+
+def test_review_bulk_decision_returns_to_a_filtered_list_on_this_site(client, province):
+    open_campaign()
+    login(client, province)
+    back = reverse("reviews:proposal_list") + "?city=1&state=submitted"
+    response = client.post(reverse("reviews:proposals_decide"), {"proposals": [], "action": "approve", "next": back})
+    assert response["Location"] == back

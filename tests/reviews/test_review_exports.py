@@ -57,7 +57,9 @@ def test_export_adjustments_command_writes_the_summary(decided, gz_unit, tmp_pat
     assert list(headers) == ["序号", "城市", "单位名称", "统一社会信用代码", "类型", "级别", "批次", "调整类型", "原名称", "新名称", "原因"]
     assert list(headers) == ADJUSTMENT_HEADERS
     by_name = {r[2]: r for r in rows}
-    assert sorted(by_name) == sorted(["'=HYPERLINK(1)有限公司", gz_unit.name, "广州新名有限公司"])  # keep is no adjustment
+    assert sorted(by_name) == sorted(["=HYPERLINK(1)有限公司", gz_unit.name, "广州新名有限公司"])  # keep is no adjustment
+    risky = [c for row in load_workbook(target).active.iter_rows() for c in row if c.value == "=HYPERLINK(1)有限公司"]
+    assert [(c.data_type, c.quotePrefix) for c in risky] == [("s", True)]  # text, kept text when edited
     assert by_name[gz_unit.name][1:] == ("广州市", gz_unit.name, gz_unit.credit_code, "绿色工厂", "国家级", 8,
                                          "移出名单", None, None, "关键指标不符合要求：能耗超标")
     assert by_name["广州新名有限公司"][7:10] == ("变更名称", "广州旧名有限公司", "广州新名有限公司")
