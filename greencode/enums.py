@@ -84,3 +84,25 @@ RUN_MACHINE = Machine("score run", RunStatus, [
     Move("finish", (RunStatus.RUNNING,), RunStatus.FINISHED, _("Finished")),
     Move("fail", (RunStatus.RUNNING,), RunStatus.FAILED, _("Failed")),
 ])
+
+
+# --- institutions (API keys) and the enterprise's consent ---------------------------------------------------
+
+class InstitutionKind(models.TextChoices):
+    BANK = "bank", _("Bank or financial institution")
+    BUYER = "buyer", _("Buyer")
+    GOVERNMENT = "government", _("Government office")
+    OTHER = "other", _("Other")
+
+
+# Bulk verification: at most this many numbers and tokens in one request.
+API_BULK_LIMIT = 500
+
+# The audited actions on institutions, keys and consents (reviews.audit records them).
+INSTITUTION_ACTIONS = {
+    "institution_registered": _("Institution registered"),
+    "api_key_issued": _("API key issued"),
+    "api_key_revoked": _("API key revoked"),
+    "consent_granted": _("Access granted"),
+    "consent_withdrawn": _("Access withdrawn"),
+}

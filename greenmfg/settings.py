@@ -271,6 +271,8 @@ if env("REDIS_CACHE_URL"):
 GREENCODE_VERIFY_RATE = int(env("GREENCODE_VERIFY_RATE", "30"))
 GREENCODE_VERIFY_MISS_LIMIT = int(env("GREENCODE_VERIFY_MISS_LIMIT", "10"))
 GREENCODE_VERIFY_MISS_WINDOW = int(env("GREENCODE_VERIFY_MISS_WINDOW", "600"))
+# Institutions' API: requests per minute per API key (greencode.api_ratelimit).
+GREENCODE_API_RATE = int(env("GREENCODE_API_RATE", "120"))
 
 # The portal's public address: verification links, QR codes and certificates are built from it, never from
 # the request's Host header. Production has no default (greencode's deploy check says so).
