@@ -24,7 +24,7 @@ API_VERSION = "1.0"
 class ApiRefused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.http_status, self.message = status, message
 
 
 class KeyAuth(APIKeyHeader):
@@ -57,8 +57,8 @@ api = NinjaAPI(
 
 @api.exception_handler(ApiRefused)
 def _refused(request, exc: ApiRefused):
-    response = api.create_response(request, {"error": exc.message}, status=exc.status)
-    if exc.status == 429:
+    response = api.create_response(request, {"error": exc.message}, status=exc.http_status)
+    if exc.http_status == 429:
         response["Retry-After"] = "60"
     return response
 
