@@ -2,7 +2,6 @@
 logged, bulk verification stops at 500, a code's grade history comes from its events, the scorecard needs the
 enterprise's consent, and the published OpenAPI schema is valid."""
 
-import datetime as dt
 import json
 
 import pytest
@@ -12,10 +11,11 @@ from django.utils import timezone
 from openapi_spec_validator import validate
 
 from greencode.enums import API_BULK_LIMIT
-from greencode.models import ApiKeyUse, GreenCode
-from greencode.services import codes, consent, institutions
+from greencode.models import ApiKeyUse, GreenCodeEvent
+from greencode.services import codes, consent, institutions, scoring
 
 from .code_helpers import current_code
+from .conftest import YEAR
 from .institution_helpers import institution_with_key
 
 pytestmark = pytest.mark.django_db
@@ -121,29 +121,26 @@ def test_api_bulk_verification_reads_all_codes_with_one_query(client, make_facto
 
 
 def test_api_history_lists_grades_changes_and_revocations_oldest_first(client, make_factory):
-    user, code = current_code(make_factory)
+    user, code = current_code(make_factory)  # the best of three: A+
     province, _institution, _key, raw = institution_with_key()
-    # Issued two days ago, regraded yesterday (as a new run leaves it), revoked and reinstated today.
-    issued = timezone.now() - dt.timedelta(days=2)
-    code.events.update(at=issued)
-    GreenCode.objects.filter(pk=code.pk).update(grade="A")
-    code.refresh_from_db()
-    code.events.create(action="regrade", from_state="issued", to_state="issued", from_grade=code.score.grade,
-                       to_grade="A", at=issued + dt.timedelta(days=1))
+    for i in range(10):  # ten better factories join; the next run regrades the code to B
+        make_factory({"energy_per_output": 1 + i / 10})
+    run = scoring.run_cohort(YEAR, "national").run
     codes.revoke_unit_codes(code.unit_id, reason="incident")
     codes.reinstate_code(province, code, reason="事故报告有误")
     response = client.get(f"/api/v1/codes/{code.number}/history", HTTP_X_API_KEY=raw)
     assert response.status_code == 200
     data = response.json()
-    assert (data["number"], data["status"], data["grade"]) == (code.number, "valid", "A")
+    assert (data["number"], data["status"], data["grade"]) == (code.number, "valid", "B")
     assert [(e["action"], e["from_state"], e["to_state"], e["from_grade"], e["to_grade"], e["reason"])
             for e in data["events"]] == [
-        ("issue", "", "issued", "", code.score.grade, ""),
-        ("regrade", "issued", "issued", code.score.grade, "A", ""),
-        ("revoke", "issued", "revoked", "A", "A", "发生重大事故（已上报）"),
-        ("reinstate", "revoked", "issued", "A", "A", "事故报告有误"),
+        ("issue", "", "issued", "", "A+", ""),
+        ("regrade", "issued", "issued", "A+", "B", ""),
+        ("revoke", "issued", "revoked", "B", "B", "发生重大事故（已上报）"),
+        ("reinstate", "revoked", "issued", "B", "B", "事故报告有误"),
     ]
-    assert [e["at"] for e in data["events"][:2]] == [issued.isoformat(), (issued + dt.timedelta(days=1)).isoformat()]
+    regraded = GreenCodeEvent.objects.get(code=code, action="regrade")
+    assert (regraded.run, data["events"][1]["at"]) == (run, regraded.at.isoformat())
 
 
 def test_api_history_of_an_unknown_or_withdrawn_code_is_404(client, make_factory):
