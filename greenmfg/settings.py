@@ -19,6 +19,7 @@ environment, with a default that runs locally:
                             required when DJANGO_PRODUCTION is on). Back it up: its keys.json is what lets
                             every printed code verify.
     GREENCODE_SIGNING_KEY_PASSPHRASE  optional: encrypts the private keys in that directory
+    GREENCODE_API_RATE      institutions' API requests per minute per API key (default 120)
 """
 
 import os
