@@ -3,7 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "v1"
+METHOD_VERSION = "v1"  # the model's default (runs of v1 keep it); a new run records the version it used
+METHOD_V1, METHOD_V1_1 = "v1", "v1.1"
+# v1.1 against omission: an applicable indicator left blank scores 0 (and counts as the worst value for its peers).
+METHOD_VERSIONS = (METHOD_V1, METHOD_V1_1)
 
 
 class Grade(models.TextChoices):

@@ -168,7 +168,9 @@ def test_api_scorecard_with_an_open_consent_answers_and_the_look_is_recorded(cli
     data = response.json()
     assert (data["number"], data["grade"], data["composite"], data["position"]) == (
         code.number, code.score.grade, float(code.score.composite), code.score.position)
-    assert [i["code"] for i in data["indicators"]] == ["energy_per_output"]
+    assert [(i["code"], i["points"]) for i in data["indicators"]][:2] == [
+        ("energy_per_output", round(code.score.s_energy_per_output, 4)), ("co2_per_output", 0.0)]  # blank: 0
+    assert len(data["indicators"]) == 15
     assert list(grant.accesses.values_list("key_id", "via")) == [(key.pk, "api")]
 
 
