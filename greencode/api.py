@@ -11,10 +11,11 @@ from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import APIKeyHeader
 
+from greenmfg.client_ip import client_ip
+
 from . import api_ratelimit
 from . import rules as code_rules
 from .enums import API_BULK_LIMIT
-from .ratelimit import client_ip
 from .services import consent as consent_service
 from .services import institutions
 
@@ -35,7 +36,7 @@ class KeyAuth(APIKeyHeader):
     def authenticate(self, request, key):
         found = institutions.find_key(key)
         decision = code_rules.key_usable(found)
-        use = dict(method=request.method, path=request.path, address=client_ip(request))
+        use = dict(method=request.method, path=request.path, address=client_ip(request) or "")
         if not decision:
             if found is not None:
                 institutions.log_use(found, outcome="revoked", **use)
@@ -192,7 +193,7 @@ def code_history(request, number: str):
          description=gettext_noop("Sub-scores, positions and the gap to the next grade; only while the enterprise's "
                                   "consent for your institution is open. Otherwise 403 with the reason."))
 def scorecard(request, number: str):
-    decision, card = consent_service.for_institution(request.auth, number, address=client_ip(request))
+    decision, card = consent_service.for_institution(request.auth, number, address=client_ip(request) or "")
     if not decision:
         _finish(request, outcome="denied", items=1)
         return Status(403, {"error": decision.reason})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from greenmfg.client_ip import client_ip
 from greenmfg.rules import require
 from registry.views import paginate, querystring_without_page
 from reviews import audit
@@ -24,7 +25,7 @@ from .api import api
 from .enums import API_BULK_LIMIT, INSTITUTION_ACTIONS
 from .forms import ApiKeyForm, ConsentForm, InstitutionForm
 from .models import ApiKey, ApiKeyUse, Consent, ConsentAccess, Institution
-from .ratelimit import client_ip, rate_limited
+from .ratelimit import rate_limited
 from .services import consent as consent_service
 from .services import institutions as institution_service
 from .views import _unit_for
@@ -153,7 +154,7 @@ def consent_withdraw(request, pk: int):
 @rate_limited("page")
 def shared_scorecard(request, token: str):
     """A one-time link: the scorecard once, while the consent is open; otherwise the reason, with a 403."""
-    decision, card, _consent = consent_service.open_link(token, address=client_ip(request))
+    decision, card, _consent = consent_service.open_link(token, address=client_ip(request) or "")
     return render(request, "greencode/shared_scorecard.html", {"decision": decision, "card": card},
                   status=200 if decision else 403)
 
