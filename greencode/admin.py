@@ -61,3 +61,5 @@ class MethodPageAdmin(ReadOnlyAdmin):
 @admin.register(CohortState)
 class CohortStateAdmin(ReadOnlyAdmin):
     list_display = ("year", "level", "pending", "running", "requested_at", "run_started_at", "last_run")
+
+from . import admin_institutions  # noqa: E402, F401  (registers the institutions' read-only admin)

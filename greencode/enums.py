@@ -3,7 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "v1"
+METHOD_VERSION = "v1"  # the model's default (runs of v1 keep it); a new run records the version it used
+METHOD_V1, METHOD_V1_1 = "v1", "v1.1"
+# v1.1 against omission: an applicable indicator left blank scores 0 (and counts as the worst value for its peers).
+METHOD_VERSIONS = (METHOD_V1, METHOD_V1_1)
 
 
 class Grade(models.TextChoices):
@@ -84,3 +87,25 @@ RUN_MACHINE = Machine("score run", RunStatus, [
     Move("finish", (RunStatus.RUNNING,), RunStatus.FINISHED, _("Finished")),
     Move("fail", (RunStatus.RUNNING,), RunStatus.FAILED, _("Failed")),
 ])
+
+
+# --- institutions (API keys) and the enterprise's consent ---------------------------------------------------
+
+class InstitutionKind(models.TextChoices):
+    BANK = "bank", _("Bank or financial institution")
+    BUYER = "buyer", _("Buyer")
+    GOVERNMENT = "government", _("Government office")
+    OTHER = "other", _("Other")
+
+
+# Bulk verification: at most this many numbers and tokens in one request.
+API_BULK_LIMIT = 500
+
+# The audited actions on institutions, keys and consents (reviews.audit records them).
+INSTITUTION_ACTIONS = {
+    "institution_registered": _("Institution registered"),
+    "api_key_issued": _("API key issued"),
+    "api_key_revoked": _("API key revoked"),
+    "consent_granted": _("Access granted"),
+    "consent_withdrawn": _("Access withdrawn"),
+}

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Industry
 
+from .enums import InstitutionKind
+from .models import Institution
 from .services.scoring import scored_indicators
 
 
@@ -53,3 +55,28 @@ class MethodForm(forms.Form):
     body = forms.CharField(label=_("Text of the method page"), widget=forms.Textarea(attrs={"rows": 16}),
                            max_length=50000,
                            error_messages={"required": _("Text of the method page: it cannot be empty.")})
+
+
+class InstitutionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200,
+                           error_messages={"required": _("Name: enter the institution's name.")})
+    kind = forms.ChoiceField(label=_("Kind"), choices=InstitutionKind.choices,
+                             error_messages={"required": _("Kind: choose a kind."),
+                                             "invalid_choice": _("Kind: choose a kind from the list.")})
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, required=False)
+    contact = forms.CharField(label=_("Contact person and telephone"), max_length=200, required=False)
+
+
+class ApiKeyForm(forms.Form):
+    label = forms.CharField(label=_("Label (which system uses the key)"), max_length=100, required=False)
+
+
+class ConsentForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("Institution"), queryset=Institution.objects.all(), required=False,
+                                         empty_label=_("Nobody named: make a one-time link"),
+                                         error_messages={"invalid_choice": _("Institution: choose one from the list.")})
+    days = forms.IntegerField(label=_("Days of access"), min_value=1, max_value=365, initial=30,
+                              error_messages={"required": _("Days of access: enter a number from 1 to 365."),
+                                              "invalid": _("Days of access: enter a number from 1 to 365."),
+                                              "min_value": _("Days of access: enter a number from 1 to 365."),
+                                              "max_value": _("Days of access: enter a number from 1 to 365.")})

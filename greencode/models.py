@@ -262,3 +262,6 @@ class CohortState(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.level} pending={self.pending} running={self.running}"
+
+
+from .models_institutions import ApiKey, ApiKeyUse, Consent, ConsentAccess, Institution  # noqa: E402, F401

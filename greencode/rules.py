@@ -67,3 +67,45 @@ def can_reinstate(user, code) -> Decision:
     if not registry_rules.is_listed(code.unit):
         return deny(_("The unit is no longer on the list, so its code cannot be reinstated."))
     return ALLOWED
+
+
+# --- institutions, API keys and consent -------------------------------------------------------------------
+
+def can_manage_institutions(user) -> Decision:
+    """Only the province registers institutions and issues or revokes their keys."""
+    if registry_rules.is_province(user):
+        return ALLOWED
+    return deny(_("Only the provincial department registers institutions and issues their API keys."))
+
+
+def key_usable(key) -> Decision:
+    """A key that exists and is not revoked."""
+    if key is None:
+        return deny(_("The API key is missing or wrong. Send it in the X-API-Key header."))
+    if key.revoked_at is not None:
+        return deny(_("This API key was revoked on %(date)s. Ask the provincial department for a new one.")
+                    % {"date": timezone.localtime(key.revoked_at).strftime("%Y-%m-%d")})
+    return ALLOWED
+
+
+def can_grant_consent(user, unit) -> Decision:
+    """Only the enterprise itself shares its scorecard, and withdraws what it shared."""
+    if registry_rules.acts_for(user, unit):
+        return ALLOWED
+    return deny(_("Only the enterprise itself can share its scorecard or withdraw access."))
+
+
+def consent_is_open(consent, at) -> Decision:
+    """A consent lets its audience in from its grant until just before `expires_at`, unless withdrawn; a one-time
+    link, once."""
+    if consent.withdrawn_at is not None and consent.withdrawn_at <= at:
+        return deny(_("The enterprise withdrew this access on %(date)s.")
+                    % {"date": timezone.localtime(consent.withdrawn_at).strftime("%Y-%m-%d %H:%M")})
+    if at < consent.granted_at:
+        return deny(_("This access has not started yet."))
+    if at >= consent.expires_at:
+        return deny(_("This access expired on %(date)s.")
+                    % {"date": timezone.localtime(consent.expires_at).strftime("%Y-%m-%d %H:%M")})
+    if not consent.institution_id and consent.used_at is not None:
+        return deny(_("This one-time link has already been used."))
+    return ALLOWED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_documents
+from . import views, views_documents, views_institutions
 
 app_name = "greencode"
 
@@ -27,4 +27,12 @@ urlpatterns = [
     path("benchmarks/", views.benchmarks, name="benchmarks"),
     path("benchmarks/<int:pk>/remove/", views.benchmark_remove, name="benchmark_remove"),
     path("<int:code_id>/reinstate/", views.reinstate, name="reinstate"),
+    # Institutions and their API keys (the province); consent (the enterprise); the API page (public).
+    path("institutions/", views_institutions.institutions, name="institutions"),
+    path("institutions/<int:pk>/", views_institutions.institution, name="institution"),
+    path("keys/<int:pk>/revoke/", views_institutions.key_revoke, name="key_revoke"),
+    path("unit/<int:unit_id>/consents/", views_institutions.consents, name="consents"),
+    path("consents/<int:pk>/withdraw/", views_institutions.consent_withdraw, name="consent_withdraw"),
+    path("shared/<str:token>/", views_institutions.shared_scorecard, name="shared"),
+    path("api/", views_institutions.api_page, name="api_page"),
 ]

@@ -23,7 +23,7 @@ from registry.views import paginate, querystring_without_page
 from registry.xlsx import Sheet, xlsx_response
 from reviews.indicators import BY_CODE
 
-from . import links, qr, ratelimit
+from . import applicability, links, qr, ratelimit
 from . import rules as code_rules
 from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
 from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
@@ -207,6 +207,7 @@ def method(request):
     return render(request, "greencode/method.html", {
         "page": page, "weights": scoring.indicator_weights(), "group_weights": scoring.GROUP_WEIGHTS,
         "labels": {c: BY_CODE[c].label for c in scoring.indicator_weights()},
+        "version": scoring.current_method(), "applicability": applicability.table(),
         "can_publish": access.roles_of(request.user).province})
 
 
@@ -217,7 +218,8 @@ def method_publish(request):
     current = MethodPage.objects.first()
     form = MethodForm(request.POST or None, initial={"body": current.body if current else ""})
     if request.method == "POST" and form.is_valid():
-        MethodPage.objects.create(body=form.cleaned_data["body"], published_by=request.user)
+        MethodPage.objects.create(body=form.cleaned_data["body"], version=scoring.current_method(),
+                                  published_by=request.user)
         messages.success(request, _("The method page is published."))
         return redirect("greencode:method")
     return render(request, "greencode/method_publish.html", {"form": form})

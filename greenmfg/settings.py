@@ -19,6 +19,8 @@ environment, with a default that runs locally:
                             required when DJANGO_PRODUCTION is on). Back it up: its keys.json is what lets
                             every printed code verify.
     GREENCODE_SIGNING_KEY_PASSPHRASE  optional: encrypts the private keys in that directory
+    GREENCODE_API_RATE      institutions' API requests per minute per API key (default 120)
+    GREENCODE_METHOD_VERSION  the green-code method of new runs: v1.1 (default) or v1
 """
 
 import os
@@ -271,6 +273,10 @@ if env("REDIS_CACHE_URL"):
 GREENCODE_VERIFY_RATE = int(env("GREENCODE_VERIFY_RATE", "30"))
 GREENCODE_VERIFY_MISS_LIMIT = int(env("GREENCODE_VERIFY_MISS_LIMIT", "10"))
 GREENCODE_VERIFY_MISS_WINDOW = int(env("GREENCODE_VERIFY_MISS_WINDOW", "600"))
+# Institutions' API: requests per minute per API key (greencode.api_ratelimit).
+GREENCODE_API_RATE = int(env("GREENCODE_API_RATE", "120"))
+# The green-code method new runs use: v1.1 (a blank applicable indicator scores 0) or v1 (greencode.enums).
+GREENCODE_METHOD_VERSION = env("GREENCODE_METHOD_VERSION", "v1.1")
 
 # The portal's public address: verification links, QR codes and certificates are built from it, never from
 # the request's Host header. Production has no default (greencode's deploy check says so).

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from greencode import views_documents as greencode_documents
+from greencode.api import api as greencode_api
 from registry import views as registry_views
 from registry import views_accounts
 
@@ -26,6 +27,8 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("reviews/", include("reviews.urls")),
     path("code/", include("greencode.urls")),
+    # The institutions' API (API keys): bulk verification, grade history, scorecards with consent.
+    path("api/v1/", greencode_api.urls),
 ]
 
 handler403 = "greenmfg.views.forbidden"

@@ -1,5 +1,5 @@
 # ruff: noqa: S608  (SQL is built from model table names and constants; every value is a parameter)
-"""Method v1: score one cohort (a year and a level) in a handful of set-based SQL statements.
+"""Methods v1 and v1.1: score one cohort (a year and a level) in a handful of set-based SQL statements.
 
 The whole run is one transaction: readers see the previous finished run until this one commits, and a
 failure leaves the previous run as it was (the failed ScoreRun row is kept, marked failed, for operators).
@@ -9,7 +9,9 @@ Phases (each one statement or a few, whatever the cohort size):
 2. indicators  — per graded factory and scored indicator, a mid-rank percentile in the better direction
    within the peer group (division → MIIT group → cohort below 10 peers), or the linear 基准值/引领值 score
    where the province set them; then the weighted composite over the indicators that apply (one statement
-   of window functions and a GROUP BY, into a temporary table);
+   of window functions and a GROUP BY, into a temporary table). v1: an indicator applies where the factory
+   reported it. v1.1 (against omission): every indicator of greencode.applicability applies; one left blank
+   scores 0 and counts as the worst value among its peers, so leaving a weak value out never helps;
 3. write       — ranks, overall and industry mid-rank percentiles and grades, inserted as the run's Score
    rows in one INSERT … SELECT;
 4. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
@@ -24,6 +26,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -35,7 +38,8 @@ from reviews.indicators import HIGHER_IS_BETTER, indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, IncidentReport
 from reviews.queries import FILED_STATES  # one definition of "filed": a draft-only unit is 未填报 here too
 
-from ..enums import METHOD_VERSION, RUN_MACHINE, Grade, NoCodeReason, PeerLevel, RunStatus
+from .. import applicability
+from ..enums import METHOD_V1_1, METHOD_VERSIONS, RUN_MACHINE, Grade, NoCodeReason, PeerLevel, RunStatus
 from ..models import SCORED_CODES, Benchmark, CohortState, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
@@ -51,7 +55,17 @@ PEER_RULES = {
     "formula": "s = 100 × (strictly worse + ½ × equal incl. itself) ÷ peers",
     "benchmark": "linear: 0 at or worse than baseline, 100 at or better than leading",
     "grades": {"A+": "r ≤ ⌈0.05·n⌉", "A": "r ≤ ⌈0.40·n⌉", "B": "otherwise"},
+    "rounding": "composite rounded half up to 4 decimals",
 }
+BLANK_RULE_V1_1 = "an applicable indicator left blank scores 0 and ranks below every reported value"
+
+
+def current_method() -> str:
+    """The method a new run uses (GREENCODE_METHOD_VERSION); runs of earlier versions stay as they were."""
+    version = getattr(settings, "GREENCODE_METHOD_VERSION", METHOD_V1_1)
+    if version not in METHOD_VERSIONS:
+        raise ScoringError(f"unknown method version {version!r}; choose one of {', '.join(METHOD_VERSIONS)}")
+    return version
 
 
 class ScoringError(Exception):
@@ -129,16 +143,24 @@ def latest_run(year: int, level: str) -> ScoreRun | None:
             .order_by("-finished_at", "-id").first())
 
 
-def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
-    """Score the cohort now. Returns the finished run; raises (after marking the run failed) on failure."""
+def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | None = None) -> RunResult:
+    """Score the cohort now with `method` (default: current_method()). Returns the finished run; raises (after
+    marking the run failed) on failure."""
     campaign = Campaign.objects.filter(year=year).first()
     if campaign is None:
         raise ScoringError(f"no campaign for {year}")
+    method = method or current_method()
+    if method not in METHOD_VERSIONS:
+        raise ScoringError(f"unknown method version {method!r}")
+    not_applicable = applicability.not_applicable_pairs() if method == METHOD_V1_1 else None
+    rules = dict(PEER_RULES)
+    if not_applicable is not None:
+        rules.update(blank=BLANK_RULE_V1_1, not_applicable=[list(p) for p in not_applicable])
     weights = indicator_weights()
     benchmarks = list(Benchmark.objects.filter(code__in=list(weights)).values_list("industry_id", "code", "baseline",
                                                                                     "leading"))
     run = ScoreRun.objects.create(
-        year=year, level=level, method_version=METHOD_VERSION, weights=weights, peer_rules=PEER_RULES,
+        year=year, level=level, method_version=method, weights=weights, peer_rules=rules,
         benchmarks=[[i, c, str(b), str(lead)] for i, c, b, lead in benchmarks], started_at=timezone.now(),
         trigger=trigger[:40],
     )
@@ -148,7 +170,7 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual") -> RunResult:
         with transaction.atomic():
             _tune()
             _phase(timings, "eligibility", _eligibility, campaign, level)
-            _phase(timings, "indicators", _indicators, run, weights, benchmarks)
+            _phase(timings, "indicators", _indicators, run, weights, benchmarks, not_applicable)
             graded = _phase(timings, "write", _write, run)
             _phase(timings, "summary", _summary, run, graded)
             _phase(timings, "codes", _follow_codes, run)
@@ -298,27 +320,47 @@ def peer_groups(counts: list[tuple], codes: list[str], benchmarked: set[tuple[in
     return dict(groups)
 
 
-def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list) -> None:
+def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
+                not_applicable: list[tuple[int, str]] | None = None) -> None:
     """gc_unit: per graded factory, its sub-score per scored indicator and its composite, from one pass of
     window functions and one GROUP BY.
 
     Each sub-score is a mid-rank percentile in the better direction within the peer group, widened from the
     division to the MIIT group to the cohort below MIN_PEERS, or the linear baseline/leading score.
+    With `not_applicable` (v1.1, possibly empty), every other indicator applies to every graded factory: one
+    without a value (better IS NULL) sorts below every reported value and scores 0.
     """
     fi = _t(FilingIndicator._meta.db_table)
     directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
     codes = list(SCORED_CODES)
     index = {c: n for n, c in enumerate(codes)}
     dir_cte, dir_params = _values_cte("dirs", ("code", "idx", "dir"), [(c, index[c], directions[c]) for c in codes])
-    reported = f"""{dir_cte},
-    v AS (
-      SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
+    select = f"""SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
              CAST(dirs.idx AS BIGINT) * {DIVISION_KEY} + e.industry_id AS division_key,
-             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
+             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better"""
+    if not_applicable is None:  # v1: the indicators the factory reported
+        reported = f"""{dir_cte},
+    v AS (
+      {select}
       FROM gc_elig e
       JOIN {fi} x ON x.filing_id = e.filing_id
       JOIN dirs ON dirs.code = x.code
       WHERE e.reason = ''
+    )"""
+    else:  # v1.1: every applicable indicator, reported or blank
+        na_cte, na_where = "", ""
+        if not_applicable:
+            na, na_params = _values_cte("na", ("industry_id", "idx"), [(i, index[c]) for i, c in not_applicable])
+            dir_params = list(dir_params) + na_params
+            na_cte = ",\n    " + na
+            na_where = "AND NOT EXISTS (SELECT 1 FROM na WHERE na.industry_id = e.industry_id AND na.idx = dirs.idx)"
+        reported = f"""{dir_cte}{na_cte},
+    v AS (
+      {select}
+      FROM gc_elig e
+      CROSS JOIN dirs
+      LEFT JOIN {fi} x ON x.filing_id = e.filing_id AND x.code = dirs.code
+      WHERE e.reason = '' {na_where}
     )"""
     benchmarked = {(i, c) for i, c, _b, _l in benchmarks}
     # First pass with the division windows only (large cohorts need no more). peer_groups() alone decides each
@@ -356,7 +398,7 @@ def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weig
     # partition's size, so the three share one sort and one pass.
     whole = "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
     # (indicator, division) as one integer key: one sort key fewer for the biggest sort of the run
-    window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better {whole})"]
+    window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better NULLS FIRST {whole})"]
     windows = ["COUNT(*) OVER wd AS n_d", "RANK() OVER wd AS rk_d", "CUME_DIST() OVER wd AS cd_d"]
     points, lv_cte, lv_join = [], "", ""
     levels = set((wide or {}).values())
@@ -366,17 +408,15 @@ def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weig
         params += lv_params
         lv_cte, lv_join = ", " + lv, "LEFT JOIN lv ON lv.division_key = r.division_key"
     if PeerLevel.GROUP.value in levels:
-        window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better {whole})")
+        window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better NULLS FIRST {whole})")
         windows += ["COUNT(*) OVER wg AS n_g", "RANK() OVER wg AS rk_g", "CUME_DIST() OVER wg AS cd_g"]
         points.append(f"WHEN lv.lvl = '{PeerLevel.GROUP.value}' THEN {_mid_rank('g')}")
     if PeerLevel.COHORT.value in levels:
-        window_defs.append(f"wc AS (PARTITION BY code ORDER BY better {whole})")
+        window_defs.append(f"wc AS (PARTITION BY code ORDER BY better NULLS FIRST {whole})")
         windows += ["COUNT(*) OVER wc AS n_c", "RANK() OVER wc AS rk_c", "CUME_DIST() OVER wc AS cd_c"]
         points.append(f"WHEN lv.lvl = '{PeerLevel.COHORT.value}' THEN {_mid_rank('c')}")
-    if bm_case or points:
-        expression = f"CASE {bm_case} {' '.join(points)} ELSE {_mid_rank('d')} END"
-    else:
-        expression = _mid_rank("d")
+    # A blank (v1.1 only: v1 reads reported values) scores 0, whatever its peer group or baseline.
+    expression = f"CASE WHEN r.better IS NULL THEN 0.0 {bm_case} {' '.join(points)} ELSE {_mid_rank('d')} END"
     columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS

@@ -29,7 +29,7 @@ def score_of(run, unit):
 
 def test_grades_n20_one_a_plus_seven_a_twelve_b(make_factory):
     units = [make_factory({"energy_per_output": 100 + i}) for i in range(20)]  # lower energy is better
-    run = scoring.run_cohort(YEAR, "national").run
+    run = scoring.run_cohort(YEAR, "national", method="v1").run  # v1's formula on one-indicator filings
     g = grades(run)
     assert [g[u.pk] for u in units] == ["A+"] + ["A"] * 7 + ["B"] * 12
     assert run.counts["grades"] == {"A+": 1, "A": 7, "B": 12}
@@ -48,7 +48,7 @@ def test_grades_n7_ties_at_the_cut_get_the_better_grade(make_factory):
     # ⌈0.05·7⌉ = 1, ⌈0.40·7⌉ = 3. Values: two tied best, two tied third, then three.
     values = [10, 10, 20, 20, 30, 40, 50]
     units = [make_factory({"energy_per_output": v}) for v in values]
-    run = scoring.run_cohort(YEAR, "national").run
+    run = scoring.run_cohort(YEAR, "national", method="v1").run  # v1's formula on one-indicator filings
     g = grades(run)
     assert [g[u.pk] for u in units] == ["A+", "A+", "A", "A", "B", "B", "B"]
     ranks = [score_of(run, u).rank for u in units]
@@ -91,7 +91,7 @@ def test_weights_renormalised_over_the_indicators_that_apply(make_factory):
     a = make_factory({"energy_per_output": 10, "water_per_output": 3})
     make_factory({"energy_per_output": 20, "water_per_output": 2, "green_material_rate": 50})
     make_factory({"energy_per_output": 30, "water_per_output": 1, "green_material_rate": 40})
-    run = scoring.run_cohort(YEAR, "national").run
+    run = scoring.run_cohort(YEAR, "national", method="v1").run  # v1's formula on one-indicator filings
     w = scoring.indicator_weights()
     assert w["energy_per_output"] == 35 / 3 and w["water_per_output"] == 25 / 4 and w["green_material_rate"] == 5
     # a: energy best of 3 → 100×2.5/3; water worst of 3 → 100×0.5/3; green material does not apply.

@@ -59,8 +59,10 @@ def test_code_page_shows_grade_positions_subscores_and_gap(make_factory, client)
     assert score.grade == "A" and score.rank == 4
     assert r.context["next_grade"] == "A+" and r.context["next_cut"] == ScoreRun.objects.get().cut_a_plus
     assert "全省绿色工厂前 20%" in html and "行业内前 20%" in html
-    assert [(row["code"], row["points"], row["peer"], row["peers"]) for row in r.context["indicators"]] == [
-        ("energy_per_output", 100 * 16.5 / 20, "division", 20)]
+    rows = [(row["code"], row["points"], row["peer"], row["peers"]) for row in r.context["indicators"]]
+    assert rows[0] == ("energy_per_output", 100 * 16.5 / 20, "division", 20)
+    # method v1.1: the fourteen indicators the factories left blank apply and score 0
+    assert [points for _code, points, _peer, _n in rows[1:]] == [0.0] * 14
     # the gap to A+ (97.5) is 97.5 − 82.5 = 15 composite points: this single indicator would need 97.5
     assert r.context["indicators"][0]["needed"] == 97.5
     assert code.number in html

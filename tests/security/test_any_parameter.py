@@ -20,12 +20,13 @@ GET_NAMES = ["year", "city", "unit", "state", "q", "page", "level", "grade", "re
              "number", "token", "kind", "industry", "batch", "status", "sort", "next"]
 POST_NAMES = ["year", "level", "proposals", "next", "action", "comment", "delete", "explain-1", "explain-²", "city",
               "note", "unit", "kind", "occurred_on", "description", "reason", "outcome", "body", "baseline", "leading",
-              "code", "decided_on", "industry", "version", "output_value", "planned_date", "team", "submit", "dry_run"]
+              "code", "decided_on", "industry", "version", "output_value", "planned_date", "team", "submit", "dry_run",
+              "name", "label", "days", "institution", "credit_code", "contact"]
 # Views that take a POST besides the actions in the matrix (their GET is in the matrix).
 POSTED_FORMS = {"reviews:package_submit", "reviews:not_filed", "reviews:incident_create", "reviews:proposal_edit",
                 "reviews:assessment_create", "reviews:campaign_create", "reviews:filing_edit", "registry:unit_edit",
                 "registry:unit_import", "greencode:method_publish", "greencode:benchmarks", "reviews:city_upload",
-                "reviews:filing_upload"}
+                "reviews:filing_upload", "greencode:institutions", "greencode:institution", "greencode:consents"}
 
 
 def _endpoints():

@@ -90,6 +90,19 @@ MATRIX = [
     ("GET", "greencode:run_compare", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
     ("GET", "greencode:run_export", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403]),
     ("GET", "greencode:benchmarks", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    # Institutions and their keys (the province), consent (the enterprise), the API page and the API (a key, not
+    # a session: 401 for everyone), the one-time link page (a made-up token: 403 for everyone).
+    ("GET", "greencode:institutions", lambda w: {}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:institution", lambda w: {"pk": w.key.institution_id}, [302, 200, 403, 403, 403, 403]),
+    ("GET", "greencode:key_revoke", lambda w: {"pk": w.key.pk}, [302, 200, 403, 403, 403, 403]),
+    ("POST", "greencode:key_revoke", lambda w: {"pk": w.key.pk}, [302, 302, 403, 403, 403, 403]),
+    ("GET", "greencode:consents", lambda w: {"unit_id": w.units["gz"].pk}, [302, 403, 403, 404, 200, 404]),
+    ("POST", "greencode:consent_withdraw", lambda w: {"pk": w.consent.pk}, [302, 403, 403, 404, 302, 404]),
+    ("GET", "greencode:shared", lambda w: {"token": "made-up-token-0123456789"}, [403, 403, 403, 403, 403, 403]),
+    ("GET", "greencode:api_page", lambda w: {}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "greencode_api:openapi-json", lambda w: {}, [200, 200, 200, 200, 200, 200]),
+    ("GET", "greencode_api:code_history", lambda w: {"number": w.code.number}, [401, 401, 401, 401, 401, 401]),
+    ("GET", "greencode_api:scorecard", lambda w: {"number": w.code.number}, [401, 401, 401, 401, 401, 401]),
     # Each row builds its own world, so withdrawing here changes nothing for the other rows.
     ("POST", "greencode:withdraw", lambda w: {"code_id": w.code.pk}, [302, 403, 403, 404, 302, 404]),
 ]

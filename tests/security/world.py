@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from greencode.services import codes, scoring
+from greencode.services import codes, consent, institutions, scoring
 from registry.enums import UnitKind
 from reviews.enums import Outcome, RemoveReason
 from reviews.models import AdjustmentProposal, IncidentReport
@@ -22,6 +22,8 @@ class World:
     run: object = None
     code: object = None
     token: str = ""
+    key: object = None
+    consent: object = None
 
 
 def build() -> World:
@@ -58,4 +60,8 @@ def build() -> World:
     world.run = scoring.run_cohort(campaign.year, "national").run
     world.code = codes.apply_for_code(users["gz_enterprise"], gz, campaign.year)
     world.token = codes.sign(world.code)
+    # A bank with a key, to which the Guangzhou factory shows its scorecard.
+    bank = institutions.register_institution(users["province"], name="矩阵银行", kind="bank")
+    world.key, _raw = institutions.issue_key(users["province"], bank)
+    world.consent, _token = consent.grant(users["gz_enterprise"], gz, institution=bank, days=30)
     return world
