@@ -8,9 +8,10 @@ from .models import Transition
 
 def record(subject: Model, action: str, *, actor=None, from_state: str = "", to_state: str = "",
            comment: str = "") -> Transition:
+    # States are short codes; anything longer belongs in the comment (PostgreSQL refuses an over-long value).
     return Transition.objects.create(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, action=action,
-        from_state=from_state or "", to_state=to_state or "", actor=actor, comment=comment or "",
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk, action=action[:40],
+        from_state=(from_state or "")[:30], to_state=(to_state or "")[:30], actor=actor, comment=comment or "",
     )
 
 

@@ -43,18 +43,22 @@ def benchmark_problems(code: str, baseline, leading) -> list[tuple[str, str]]:
     return problems
 
 
+def _pair(benchmark: Benchmark) -> str:
+    return f"{Decimal(benchmark.baseline):.6f} → {Decimal(benchmark.leading):.6f}"
+
+
 @transaction.atomic
 def set_benchmark(industry, code: str, baseline, leading, *, actor) -> Benchmark:
     require(registry_rules.is_province(actor))
     benchmark = Benchmark.objects.select_for_update().filter(industry=industry, code=code).first()
-    before = f"{benchmark.baseline:f} → {benchmark.leading:f}" if benchmark else ""
+    before = _pair(benchmark) if benchmark else ""
     benchmark = benchmark or Benchmark(industry=industry, code=code)
     benchmark.baseline, benchmark.leading, benchmark.set_by = baseline, leading, actor
     benchmark.full_clean()
     benchmark.save()
-    audit.record(benchmark, "benchmark_set", actor=actor, from_state=before,
-                 to_state=f"{benchmark.baseline:f} → {benchmark.leading:f}",
-                 comment=f"{industry} {BY_CODE[code].label}")
+    after = _pair(benchmark)
+    audit.record(benchmark, "benchmark_set", actor=actor,
+                 comment=f"{industry} {BY_CODE[code].label}: {before or '—'} ⇒ {after}")
     return benchmark
 
 
@@ -62,6 +66,5 @@ def set_benchmark(industry, code: str, baseline, leading, *, actor) -> Benchmark
 def remove_benchmark(benchmark: Benchmark, *, actor) -> None:
     require(registry_rules.is_province(actor))
     audit.record(benchmark, "benchmark_removed", actor=actor,
-                 from_state=f"{benchmark.baseline:f} → {benchmark.leading:f}",
-                 comment=f"{benchmark.industry} {BY_CODE[benchmark.code].label}")
+                 comment=f"{benchmark.industry} {BY_CODE[benchmark.code].label}: {_pair(benchmark)}")
     benchmark.delete()

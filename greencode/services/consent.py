@@ -42,8 +42,9 @@ def grant(user, unit, *, institution: Institution | None, days: int, now=None) -
         token = secrets.token_urlsafe(32)
         consent.link_prefix, consent.link_hashed = token[:12], digest(token)
     consent.save()
-    audit.record(consent, "consent_granted", actor=user, to_state=consent.expires_at.isoformat(),
-                 comment=institution.name if institution else _("one-time link"))
+    whom = institution.name if institution else _("one-time link")
+    audit.record(consent, "consent_granted", actor=user,
+                 comment=f"{whom} · {timezone.localtime(consent.expires_at):%Y-%m-%d %H:%M}")
     return consent, token
 
 
