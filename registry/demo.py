@@ -15,6 +15,7 @@ from django.db import transaction
 from .creditcode import ALPHABET, make_code
 from .enums import BATCH_YEARS, Level, MembershipScope, UnitKind, UnitStatus
 from .models import City, Industry, Membership, Unit, User
+from .services import attach_enterprises
 
 DEMO_PREFIX = "【演示】"
 LOAD_PREFIX = "【演示·压测】"
@@ -199,9 +200,10 @@ def create_accounts() -> list[tuple[str, str]]:
 
 @transaction.atomic
 def seed(*, stdout, factories: int = 0, **_options) -> None:
-    call_command("loaddata", "cities", "industries", verbosity=0)
+    call_command("loaddata", "cities", "industries", "districts", verbosity=0)
     if not Unit.objects.filter(name__startswith=DEMO_PREFIX).exists():
         units = build_registry(random.Random(2024))
+        attach_enterprises(units)
         Unit.objects.bulk_create(units, batch_size=1000)
         stdout.write(f"registry: {len(units)} demo units")
     else:
@@ -209,7 +211,9 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
     if factories:
         start = Unit.objects.filter(name__startswith=LOAD_PREFIX).count()
         for offset in range(0, factories, 5000):
-            Unit.objects.bulk_create(build_load_units(min(5000, factories - offset), start + offset), batch_size=5000)
+            units = build_load_units(min(5000, factories - offset), start + offset)
+            attach_enterprises(units)
+            Unit.objects.bulk_create(units, batch_size=5000)
         stdout.write(f"registry: {factories} synthetic factories added for load work")
     for username, what in create_accounts():
         stdout.write(f"  account {username:<12} {what}")
