@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from registry.enums import ListPurpose, UnitKind
 from registry.published_lists import ListNameError, NotReady, apply_import, make_plan, start_import
@@ -50,7 +51,7 @@ class Command(BaseCommand):
                 why = "; ".join(r.problems) or r.status
                 self.stderr.write(f"row {r.row} · {r.name} · {why}")
             raise CommandError(
-                f"{exc} Decide them on the portal: /registry/lists/imports/{list_import.pk}/") from None
+                f"{exc} Decide them on the portal: {reverse('registry:list_import', args=[list_import.pk])}") from None
         self.stdout.write(self.style.SUCCESS(
             f"{list_import.list_name}: created {result['created']}, updated {result['updated']}, "
             f"unchanged {result['unchanged']}"))
