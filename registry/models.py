@@ -229,10 +229,6 @@ class Unit(models.Model):
                 name="unit_factory_or_firm_has_industry",
                 violation_error_message=_("A factory or a supply-chain firm must have an industry."),
             ),
-            models.UniqueConstraint(
-                fields=["branch_code"], condition=~Q(branch_code=""), name="unit_unique_branch_code",
-                violation_error_message=_("Another unit already has this registration code."),
-            ),
         ]
 
     def __str__(self):

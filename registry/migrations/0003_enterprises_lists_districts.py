@@ -201,10 +201,6 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, limit_choices_to={'purpose': 'removal'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='removed_units', to='registry.publishedlist', verbose_name='removed by the list'),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(condition=models.Q(('branch_code', ''), _negated=True), fields=('branch_code',), name='unit_unique_branch_code', violation_error_message='Another unit already has this registration code.'),
-        ),
-        migrations.AddConstraint(
             model_name='district',
             constraint=models.UniqueConstraint(fields=('city', 'name'), name='district_unique_name_in_city'),
         ),
