@@ -192,7 +192,7 @@ class PlanRow:
     industry_text: str
     evaluator: str
     code: str
-    status: str = NEW
+    category: str = NEW  # matched, new, ambiguous or needs_city
     via: str = ""  # how it matched or where its enterprise came from: one of VIA
     unit: Unit | None = None
     enterprise: Enterprise | None = None
@@ -209,7 +209,7 @@ class PlanRow:
 
     @property
     def is_open(self) -> bool:
-        return self.status in (AMBIGUOUS, NEEDS_CITY) or bool(self.problems)
+        return self.category in (AMBIGUOUS, NEEDS_CITY) or bool(self.problems)
 
     @property
     def how(self) -> str:
@@ -226,7 +226,7 @@ class Plan:
     def summary(self) -> dict:
         counts = {"rows": len(self.rows)}
         for status in STATUSES:
-            counts[status] = sum(1 for r in self.rows if r.status == status)
+            counts[status] = sum(1 for r in self.rows if r.category == status)
         return counts
 
     @property
@@ -412,7 +412,7 @@ def _new_row_fields(r: PlanRow, reg: _Registry, decision: dict, purpose: str) ->
         if r.suggested_city is None and r.enterprise is not None:
             tail = r.name.removeprefix(r.enterprise.name)
             r.suggested_city, r.suggested_district = reg.place_from_name(tail)
-    r.status = NEW if r.city is not None else NEEDS_CITY
+    r.category = NEW if r.city is not None else NEEDS_CITY
     if str(decision.get("industry") or ""):
         r.industry = reg.industries.get(str(decision["industry"]))
     if r.industry is None and reg.kind != UnitKind.PARK:
@@ -463,14 +463,14 @@ def _plan_row(raw: dict, reg: _Registry, decision: dict, purpose: str) -> PlanRo
     else:
         _match(r, reg, key, former_key)
     if r.unit is not None:
-        r.status = MATCHED
+        r.category = MATCHED
         r.candidates = []
         if r.city is not None and r.city != r.unit.city:
             r.notes.append(_("The file says %(file)s; the registry keeps %(registry)s.") % {"file": r.city,
                                                                                           "registry": r.unit.city})
         return r
     if r.candidates and not r.decided:
-        r.status = AMBIGUOUS
+        r.category = AMBIGUOUS
         return r
     _new_row_fields(r, reg, decision, purpose)
     return r
@@ -488,7 +488,7 @@ def make_plan(rows: list[dict], *, kind: str, purpose: str = ListPurpose.LISTING
     for r in plan.rows:
         if r.unit is not None:
             first = seen_units.setdefault(r.unit.pk, r.row)
-        elif r.status in (NEW, NEEDS_CITY):
+        elif r.category in (NEW, NEEDS_CITY):
             first = seen_new.setdefault(name_key(r.name), r.row)
         else:
             continue
@@ -541,8 +541,7 @@ def _listing_changes(r: PlanRow, unit: Unit, published: PublishedList) -> dict:
     if relisted or not on_national_list:
         values.update(services.list_fields(published), level=Level.NATIONAL)
     if relisted:
-        values.update(status=UnitStatus.LISTED, status_date=published.published_on or timezone.localdate(),
-                      status_reason="", removed_in=None)
+        values.update(services.relisting_changes(date=published.published_on))
     listed_in_id = values["listed_in"].pk if "listed_in" in values else unit.listed_in_id
     if r.evaluator and listed_in_id == published.pk:
         values["evaluator"] = r.evaluator
@@ -565,19 +564,18 @@ def apply_import(list_import: ListImport, *, actor) -> dict:
         raise NotReady(plan)
     reason = _reason(published)
     source = HistorySource.MIIT_LIST
-    matched = [r for r in plan.rows if r.status == MATCHED]
+    matched = [r for r in plan.rows if r.category == MATCHED]
     locked = Unit.objects.select_for_update().in_bulk([r.unit.pk for r in matched])
     changes = []
     for r in matched:
         unit = locked[r.unit.pk]
         if list_import.purpose == ListPurpose.REMOVAL:
-            values = {} if unit.removed_in_id == published.pk else {
-                "status": UnitStatus.REMOVED, "removed_in": published, "status_reason": reason[:500],
-                "status_date": published.published_on or timezone.localdate()}
-            if unit.status == UnitStatus.REMOVED:
-                values.pop("status", None)
-                values.pop("status_date", None)
-                values.pop("status_reason", None)
+            if unit.removed_in_id == published.pk:
+                values = {}
+            elif unit.status == UnitStatus.REMOVED:  # removed earlier: it only learns the list that removed it
+                values = {"removed_in": published}
+            else:
+                values = services.removal_changes(reason, date=published.published_on, removed_in=published)
         else:
             values = _listing_changes(r, unit, published)
         changes.append((unit, values))
@@ -588,15 +586,14 @@ def apply_import(list_import: ListImport, *, actor) -> dict:
         if unit.name != old_names[unit.pk] and unit.enterprise.name == old_names[unit.pk]:
             services._enterprise_change(unit.enterprise, {"name": unit.name}, actor=actor, reason=reason, source=source)
 
-    new_rows = [r for r in plan.rows if r.status == NEW]
+    new_rows = [r for r in plan.rows if r.category == NEW]
     units = []
     for r in new_rows:
         # No enterprise yet: create_units finds the one that owns the code, or creates it (named after the unit).
         units.append(Unit(
             enterprise=r.enterprise, name=r.name, credit_code=r.code, branch_code=r.branch_code, kind=plan.kind,
             level=Level.NATIONAL, **services.list_fields(published), evaluator=r.evaluator, city=r.city,
-            district=r.district, industry=r.industry, status=UnitStatus.LISTED,
-            status_date=published.published_on or timezone.localdate(),
+            district=r.district, industry=r.industry, status_date=published.published_on or timezone.localdate(),
         ))
     services.create_units(units, actor=actor, reason=reason, source=source)
     UnitHistory.objects.bulk_create([

@@ -203,14 +203,26 @@ def edit_unit(unit: Unit, changes: dict, *, actor, reason: str) -> list[UnitHist
     return update_unit(unit, actor=actor, reason=reason.strip(), source=HistorySource.MANUAL, **changes)
 
 
+def removal_changes(reason: str, *, date: dt.date | None = None, removed_in: PublishedList | None = None) -> dict:
+    """The changes that take a unit off the list, for update_unit or apply_changes (which check the move);
+    `removed_in` is MIIT's published removal list, where there is one."""
+    changes = {"status": UnitStatus.REMOVED, "status_date": date or timezone.localdate(), "status_reason": reason[:500]}
+    if removed_in is not None:
+        changes["removed_in"] = removed_in
+    return changes
+
+
+def relisting_changes(*, date: dt.date | None = None) -> dict:
+    """The changes that put a removed unit back on the list (MIIT lists it again)."""
+    return {"status": UnitStatus.LISTED, "status_date": date or timezone.localdate(), "status_reason": "",
+            "removed_in": None}
+
+
 def remove_unit(unit: Unit, *, actor, reason: str, source: str, date: dt.date | None = None,
                 removed_in: PublishedList | None = None) -> list[UnitHistory]:
     """Take a unit off the list; `removed_in` is MIIT's published removal list, where there is one."""
-    extra = {"removed_in": removed_in} if removed_in is not None else {}
-    return update_unit(
-        unit, actor=actor, reason=reason, source=source,
-        status=UnitStatus.REMOVED, status_date=date or timezone.localdate(), status_reason=reason, **extra,
-    )
+    return update_unit(unit, actor=actor, reason=reason, source=source,
+                       **removal_changes(reason, date=date, removed_in=removed_in))
 
 
 @transaction.atomic

@@ -107,35 +107,35 @@ def test_plan_classifies_every_row(registry_2023):
     plan = pl.make_plan(list_import.rows, kind=UnitKind.FACTORY)
     rows = by_row(plan)
     assert plan.summary == {"rows": 8, "matched": 3, "new": 1, "ambiguous": 1, "needs_city": 3}
-    assert (rows[4].status, rows[4].unit, rows[4].via) == ("matched", registry_2023["tcl"], "name")
-    assert (rows[5].status, rows[5].unit) == ("matched", registry_2023["libai"])
-    assert (rows[6].status, [c.unit for c in rows[6].candidates]) == ("ambiguous", [registry_2023["cosl"]])
+    assert (rows[4].category, rows[4].unit, rows[4].via) == ("matched", registry_2023["tcl"], "name")
+    assert (rows[5].category, rows[5].unit) == ("matched", registry_2023["libai"])
+    assert (rows[6].category, [c.unit for c in rows[6].candidates]) == ("ambiguous", [registry_2023["cosl"]])
     assert 85 <= rows[6].candidates[0].score < 100
     # The smelter is a plant of an enterprise the registry knows: a new unit under it, once its city is known.
-    assert (rows[7].status, rows[7].via, rows[7].enterprise) == ("needs_city", "parent", registry_2023["zjln"].enterprise)
-    assert (rows[8].status, rows[8].enterprise) == ("needs_city", None)
+    assert (rows[7].category, rows[7].via, rows[7].enterprise) == ("needs_city", "parent", registry_2023["zjln"].enterprise)
+    assert (rows[8].category, rows[8].enterprise) == ("needs_city", None)
     assert (rows[8].industry.code, rows[8].problems) == ("15", [])
-    assert rows[9].status == "needs_city"
+    assert rows[9].category == "needs_city"
     assert rows[9].problems and "机械" in rows[9].problems[0]
     # A rename printed as "（原…）" finds the unit by its former name.
-    assert (rows[10].status, rows[10].unit, rows[10].via) == ("matched", registry_2023["psa"], "former_name")
+    assert (rows[10].category, rows[10].unit, rows[10].via) == ("matched", registry_2023["psa"], "former_name")
     assert (rows[10].name, rows[10].former_name) == ("深圳市宝能汽车有限公司", "长安标致雪铁龙汽车有限公司")
     # Shenzhen is known from 地区.
-    assert (rows[11].status, rows[11].city.name) == ("new", "深圳市")
+    assert (rows[11].category, rows[11].city.name) == ("new", "深圳市")
     assert not plan.ready
 
 
 def test_plan_suggests_a_city_from_the_name():
     plan = pl.make_plan(start([[1, "广东", "佛山市顺德区某电器有限公司", "家电", "x"]]).rows, kind=UnitKind.FACTORY)
     row = plan.rows[0]
-    assert (row.status, row.suggested_city.name, row.suggested_district.name) == ("needs_city", "佛山市", "顺德区")
+    assert (row.category, row.suggested_city.name, row.suggested_district.name) == ("needs_city", "佛山市", "顺德区")
 
 
 def test_plan_matches_by_credit_code_before_name(registry_2023):
     code = registry_2023["midea"].credit_code
     rows = [[1, "广东", "广东美的制冷设备有限公司（顺德）", "家电", "x", "", code.lower()]]
     plan = pl.make_plan(start(rows, headers=WITH_CITY_AND_CODE).rows, kind=UnitKind.FACTORY)
-    assert (plan.rows[0].status, plan.rows[0].unit, plan.rows[0].via) == ("matched", registry_2023["midea"], "code")
+    assert (plan.rows[0].category, plan.rows[0].unit, plan.rows[0].via) == ("matched", registry_2023["midea"], "code")
 
 
 def test_plan_refuses_masked_and_mistyped_codes(registry_2023):
@@ -155,7 +155,7 @@ def test_plan_a_company_on_a_second_list_joins_its_enterprise(registry_2023):
     rows = [[1, "广东", "广东美的制冷设备有限公司", "家电", "中国电子技术标准化研究院"]]
     plan = pl.make_plan(start(rows, kind=UnitKind.SUPPLY_CHAIN).rows, kind=UnitKind.SUPPLY_CHAIN)
     row = plan.rows[0]
-    assert (row.status, row.via, row.enterprise, row.city.name) == (
+    assert (row.category, row.via, row.enterprise, row.city.name) == (
         "new", "sibling", registry_2023["midea"].enterprise, "佛山市")
     assert row.industry.code == "38"
 
@@ -290,7 +290,7 @@ def test_apply_removals_record_the_list_that_removed_them(registry_2023, provinc
     rows = [[1, "广东", "TCL空调器（中山）有限公司", "家电", "x"], [2, None, "不在名单里的工厂", "电子", "x"]]
     removal = start(rows, purpose=ListPurpose.REMOVAL, published_on="2025-01-10")
     plan = pl.make_plan(removal.rows, kind=UnitKind.FACTORY, purpose=ListPurpose.REMOVAL)
-    assert [r.status for r in plan.rows] == ["matched", "new"]
+    assert [r.category for r in plan.rows] == ["matched", "new"]
     assert plan.rows[1].problems
     removal = start(rows[:1], purpose=ListPurpose.REMOVAL, published_on="2025-01-10", notice="工信厅节函〔2025〕1号")
     pl.apply_import(removal, actor=province)

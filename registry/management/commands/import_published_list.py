@@ -48,7 +48,7 @@ class Command(BaseCommand):
             result = apply_import(list_import, actor=None)
         except NotReady as exc:
             for r in exc.plan.open_rows:
-                why = "; ".join(r.problems) or r.status
+                why = "; ".join(r.problems) or r.category
                 self.stderr.write(f"row {r.row} · {r.name} · {why}")
             raise CommandError(
                 f"{exc} Decide them on the portal: {reverse('registry:list_import', args=[list_import.pk])}") from None
