@@ -137,17 +137,6 @@ def visible_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(q)
 
 
-def registry_units(user) -> QuerySet[Unit]:
-    """Units in the staff's list of the registry: the province's, a city's or a district's, never the
-    person's own enterprise units (those are on the enterprise's home page)."""
-    roles = roles_of(user)
-    if roles.province:
-        return Unit.objects.all()
-    if not roles.reads_registry:
-        return Unit.objects.none()
-    return Unit.objects.filter(Q(city_id__in=sorted(roles.city_ids)) | Q(district_id__in=sorted(roles.district_ids)))
-
-
 def reviewable_units(user) -> QuerySet[Unit]:
     """Units the user works on as staff (province or city), not as their own enterprise."""
     roles = roles_of(user)
