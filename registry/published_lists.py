@@ -34,6 +34,7 @@ from .creditcode import credit_code_problem, normalise
 from .enums import BATCH_NAMES, BATCH_YEARS, FIRST_YEARLY_LIST, HistorySource, Level, ListPurpose, UnitKind, UnitStatus
 from .models import City, District, Enterprise, Industry, ListImport, PublishedList, Unit, UnitHistory
 from .names import clean_name, name_key
+from .params import int_or_none
 from .spreadsheet_import import ImportFileError, iter_rows, read_sheet
 
 # The columns, as MIIT (and the province, for the optional ones) writes them.
@@ -282,9 +283,9 @@ class _Registry:
         for earlier_rows, decisions in earlier.order_by("applied_at").values_list("rows", "decisions"):
             names = {str(row["row"]): row["name"] for row in earlier_rows}
             for row, decision in decisions.items():
-                chosen = str(decision.get("unit") or "")
-                if chosen.isdigit() and int(chosen) in self.units and row in names:
-                    self.decided[name_key(clean_name(names[row])[0])] = self.units[int(chosen)]
+                chosen = int_or_none(str(decision.get("unit") or ""))
+                if chosen in self.units and row in names:
+                    self.decided[name_key(clean_name(names[row])[0])] = self.units[chosen]
         self.by_code: dict[str, list[Unit]] = {}
         for unit in units:
             if unit.credit_code:
@@ -395,15 +396,15 @@ def _new_row_fields(r: PlanRow, reg: _Registry, decision: dict, purpose: str) ->
             r.problems.append(_("No enterprise in the registry has the credit code %(code)s.") % {"code": parent_code})
         else:
             r.enterprise, r.via = parent, "parent"
-    if r.city is None and str(decision.get("city") or "").isdigit():
-        r.city = reg.cities_by_pk.get(int(decision["city"]))
+    if r.city is None and int_or_none(str(decision.get("city") or "")) is not None:
+        r.city = reg.cities_by_pk.get(int_or_none(str(decision["city"])))
     if r.city is None and r.via in ("sibling", "enterprise_code") and r.suggested_city is not None:
         # Another listing of the same legal entity: the same place.
         r.city, r.district = r.suggested_city, r.suggested_district
     if r.city is None and r.region in SHENZHEN:
         r.city = reg.shenzhen
-    if str(decision.get("district") or "").isdigit() and r.city is not None:
-        r.district = reg.districts_by_pk.get(int(decision["district"]))
+    if int_or_none(str(decision.get("district") or "")) is not None and r.city is not None:
+        r.district = reg.districts_by_pk.get(int_or_none(str(decision["district"])))
         if r.district is None or r.district.city_id != r.city.pk:
             r.problems.append(_("The district chosen is not one of %(city)s.") % {"city": r.city})
             r.district = None
@@ -449,8 +450,8 @@ def _plan_row(raw: dict, reg: _Registry, decision: dict, purpose: str) -> PlanRo
                                                                                            "city": r.city})
     key, former_key = name_key(name), name_key(former)
     chosen = str(decision.get("unit") or "")
-    if chosen.isdigit():
-        unit = reg.units.get(int(chosen))
+    if int_or_none(chosen) is not None:
+        unit = reg.units.get(int_or_none(chosen))
         if unit is None or unit.kind != reg.kind:
             r.problems.append(_("The unit chosen is not a unit of this kind in the registry."))
         else:

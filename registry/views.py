@@ -21,6 +21,7 @@ from .filters import PublicUnitFilter, UnitFilter
 from .forms import UnitEditForm, UnitImportForm
 from .importer import import_units, template_sheets
 from .models import City, PublishedList, Unit
+from .params import int_or_none
 from .xlsx import xlsx_response
 
 PAGE_SIZE = 50
@@ -208,9 +209,10 @@ def _stats_list(request) -> PublishedList | None:
     value = request.GET.get("list", "")
     if not value:
         return None
-    if not value.isdigit():
+    pk = int_or_none(value)
+    if pk is None:
         raise Http404
-    return get_object_or_404(PublishedList, pk=int(value), purpose=ListPurpose.LISTING)
+    return get_object_or_404(PublishedList, pk=pk, purpose=ListPurpose.LISTING)
 
 
 def _stats_context(request) -> dict:
@@ -239,10 +241,10 @@ def city_stats_xlsx(request):
 
 
 def _stats_city(request) -> City:
-    value = request.GET.get("city", "")
-    if not value.isdigit():
+    pk = int_or_none(request.GET.get("city", ""))
+    if pk is None:
         raise Http404
-    return get_object_or_404(access.visible_cities(request.user), pk=int(value))
+    return get_object_or_404(access.visible_cities(request.user), pk=pk)
 
 
 @login_required

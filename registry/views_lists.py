@@ -16,6 +16,7 @@ from . import access, rules, services
 from .enums import UnitStatus
 from .forms import CreditCodeForm, ListImportForm, ReviewAreaForm
 from .models import City, District, Enterprise, Industry, ListImport
+from .params import int_or_none
 from .published_lists import AMBIGUOUS, NEEDS_CITY, ListNameError, NotReady, apply_import, make_plan, start_import
 from .spreadsheet_import import ImportFileError
 
@@ -156,8 +157,8 @@ def districts(request):
         else:
             messages.success(request, _("%(name)s was added to %(city)s.") % {"name": area.name, "city": area.city})
             return redirect(f"{request.path}?city={area.city_id}")
-    city_id = request.GET.get("city", "")
-    selected = cities.filter(pk=int(city_id)).first() if city_id.isdigit() else cities.first()
+    city_id = int_or_none(request.GET.get("city", ""))
+    selected = cities.filter(pk=city_id).first() if city_id is not None else cities.first()
     areas = []
     if selected is not None:
         areas = (District.objects.filter(city=selected)

@@ -166,3 +166,17 @@ def test_unit_list_export_is_the_filtered_list_with_district_and_list(client, gz
     names = [r[1] for r in load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
         min_row=2, values_only=True)]
     assert sorted(names) == ["天河导出工厂", "黄埔导出工厂"]
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "-1", "99999999999999999999", "🙂"])
+def test_list_pages_odd_numbers_are_ignored_or_404_never_500(client, province, odd):
+    login(client, province)
+    url = upload(client)["Location"]
+    row = ListImport.objects.get().rows[0]["row"]
+    response = client.post(url, {"action": "save", f"row-{row}-unit": odd, f"row-{row}-city": odd,
+                                 f"row-{row}-district": odd, f"row-{row}-industry": odd})
+    assert response.status_code == 302
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("registry:city_stats"), {"list": odd}).status_code == 404
+    assert client.get(reverse("registry:district_stats"), {"city": odd}).status_code == 404
+    assert client.get(reverse("registry:districts"), {"city": odd}).status_code == 200
