@@ -3,11 +3,13 @@ pilot, and let a couple of demo enterprises apply for their codes. With no revie
 whatever accepted filings exist."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.db.models import Q
 from django.utils import timezone
 
-from registry.models import Membership
+from registry import access
+from registry.models import Unit
 from reviews.models import Campaign
 
 from .models import GreenCode
@@ -28,8 +30,10 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
                 result = scoring.run_cohort(year, level, trigger="demo")
                 stdout.write("greencode: " + result.summary())
     issued = 0
-    for m in Membership.objects.filter(Q(user__username__in=DEMO_APPLICANTS), unit__isnull=False).select_related(
-            "user", "unit"):
+    applicants = Unit.objects.filter(Q(memberships__user__username__in=DEMO_APPLICANTS)
+                                     | Q(enterprise__memberships__user__username__in=DEMO_APPLICANTS)).distinct()
+    for m in [SimpleNamespace(user=user, unit=unit) for user, unit in access.acting_members(applicants)
+              if user.username in DEMO_APPLICANTS]:
         for year in years:
             if GreenCode.objects.filter(unit=m.unit, year=year).exists():
                 continue

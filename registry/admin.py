@@ -4,13 +4,25 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .enums import HistorySource
-from .models import City, Industry, Membership, Unit, UnitHistory, User
+from .models import (
+    City,
+    District,
+    Enterprise,
+    EnterpriseHistory,
+    Industry,
+    ListImport,
+    Membership,
+    PublishedList,
+    Unit,
+    UnitHistory,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["unit"]
+    autocomplete_fields = ["unit", "enterprise", "district"]
 
 
 @admin.register(User)
@@ -44,16 +56,58 @@ class UnitHistoryInline(admin.TabularInline):
         return False
 
 
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "kind", "code", "division_type")
+    list_filter = ("kind", "city")
+    search_fields = ("name", "code")
+    list_select_related = ("city",)
+
+
+@admin.register(PublishedList)
+class PublishedListAdmin(admin.ModelAdmin):
+    list_display = ("name", "purpose", "batch", "year", "notice", "published_on")
+    list_filter = ("purpose",)
+
+
+class EnterpriseHistoryInline(admin.TabularInline):
+    model = EnterpriseHistory
+    extra = 0
+    can_delete = False
+    readonly_fields = ("field", "old_value", "new_value", "reason", "source", "actor", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    """Read here; the code and the name change through registry.services (with history), on the portal."""
+
+    list_display = ("name", "credit_code", "code_check_waiver")
+    search_fields = ("name", "credit_code")
+    readonly_fields = ("name", "credit_code", "code_check_waiver", "created_at", "updated_at")
+    inlines = [EnterpriseHistoryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "credit_code", "kind", "level", "batch", "city", "status")
-    list_filter = ("kind", "level", "status", "city", "batch")
-    search_fields = ("name", "credit_code")
-    list_select_related = ("city",)
-    autocomplete_fields = ["industry"]
+    list_display = ("name", "credit_code", "kind", "level", "listed_in", "city", "district", "status")
+    list_filter = ("kind", "level", "status", "city", "listed_in", "batch")
+    search_fields = ("name", "credit_code", "enterprise__name")
+    list_select_related = ("city", "district", "listed_in")
+    autocomplete_fields = ["industry", "enterprise"]
     # Name and status change through the review workflow (a MIIT decision) or the province's import, which
-    # write the history and revoke codes; not here. Every other change goes through the registry service too.
-    readonly_fields = ("name", "status", "status_date", "status_reason", "created_at", "updated_at")
+    # write the history and revoke codes; not here. The code follows the enterprise (registry.services). Every
+    # other change goes through the registry service too.
+    readonly_fields = ("name", "status", "status_date", "status_reason", "enterprise", "credit_code", "branch_code",
+                       "removed_in", "created_at", "updated_at")
     inlines = [UnitHistoryInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -94,10 +148,25 @@ class UnitHistoryAdmin(ReadOnlyAdmin):
     list_select_related = ("unit", "actor")
 
 
+@admin.register(EnterpriseHistory)
+class EnterpriseHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("enterprise", "field", "old_value", "new_value", "source", "actor", "at")
+    list_filter = ("field", "source")
+    search_fields = ("enterprise__name", "enterprise__credit_code")
+    list_select_related = ("enterprise", "actor")
+
+
+@admin.register(ListImport)
+class ListImportAdmin(ReadOnlyAdmin):
+    list_display = ("list_name", "purpose", "kind", "filename", "created_by", "created_at", "applied_at")
+    list_filter = ("purpose", "kind")
+    list_select_related = ("created_by",)
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "scope", "city", "unit", "created_at")
+    list_display = ("user", "scope", "city", "district", "enterprise", "unit", "created_at")
     list_filter = ("scope", "city")
-    search_fields = ("user__username", "user__full_name", "unit__name")
-    autocomplete_fields = ["user", "unit"]
-    list_select_related = ("user", "city", "unit")
+    search_fields = ("user__username", "user__full_name", "unit__name", "enterprise__name")
+    autocomplete_fields = ["user", "unit", "enterprise", "district"]
+    list_select_related = ("user", "city", "district", "enterprise", "unit")

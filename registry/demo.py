@@ -1,8 +1,13 @@
-"""Demo data for the registry: cities, industries, a registry equal to 附件2 of the seed, and accounts.
+"""Demo data for the registry: cities, industries, districts, a registry equal to 附件2 of the seed, and accounts.
 
 Every demo unit's name starts with 【演示】 so nobody mistakes it for a real enterprise; every credit code
 is valid (GB 32100 check character, the city's division code at characters 3-8). The data is
 deterministic: the same run gives the same units, codes and accounts.
+
+Real shapes are shown too, without changing 附件2's counts: every unit sits in a district (中山's and 东莞's
+towns and 汕头's development zones are review areas those cities added), one company is on both the
+green-factory and the supply-chain list (two units of one enterprise), and a branch in Foshan with its own
+registration is listed under its Guangzhou parent. Each national unit comes from its batch's published list.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from .creditcode import ALPHABET, make_code
-from .enums import BATCH_YEARS, Level, MembershipScope, UnitKind, UnitStatus
-from .models import City, Industry, Membership, Unit, User
+from .enums import BATCH_NAMES, BATCH_YEARS, DistrictKind, Level, ListPurpose, MembershipScope, UnitKind, UnitStatus
+from .models import City, District, Enterprise, Industry, Membership, PublishedList, Unit, User
+from .services import attach_enterprises
 
 DEMO_PREFIX = "【演示】"
 LOAD_PREFIX = "【演示·压测】"
@@ -52,6 +58,62 @@ CITY_ACCOUNTS = [("gz_reviewer", "广州市工信局审核员（演示）", "广
 ENTERPRISE_ACCOUNTS = [("ent_gz1", "广州市", UnitKind.FACTORY, 0), ("ent_gz2", "广州市", UnitKind.FACTORY, 1),
                        ("ent_sz1", "深圳市", UnitKind.FACTORY, 0), ("ent_fs1", "佛山市", UnitKind.FACTORY, 0),
                        ("ent_park", "佛山市", UnitKind.PARK, 0), ("ent_chain", "广州市", UnitKind.SUPPLY_CHAIN, 0)]
+
+
+# Areas below the city that these cities review through (they are not GB/T 2260 divisions): 中山's and 东莞's
+# towns and streets, 汕头's development zones.
+REVIEW_AREAS = {
+    "中山市": ["火炬开发区", "石岐街道", "东区街道", "小榄镇", "古镇镇", "南头镇", "黄圃镇", "三角镇"],
+    "东莞市": ["松山湖高新区", "长安镇", "虎门镇", "塘厦镇", "清溪镇", "大朗镇"],
+    "汕头市": ["汕头高新技术产业开发区", "汕头保税区"],
+}
+# One company on two lists (the N-th Guangzhou factory and supply-chain firm), and its branch in Foshan (the N-th
+# Foshan factory), indexes among each city's national units of that kind; none of them has a demo account.
+GROUP_NAME = f"{DEMO_PREFIX}广州华粤电器集团有限公司"
+GROUP_FACTORY, GROUP_CHAIN, GROUP_BRANCH = ("广州市", 2), ("广州市", 1), ("佛山市", 3)
+DISTRICT_ACCOUNTS = [("th_reviewer", "天河区工信部门审核员（演示）", "广州市", "天河区"),
+                     ("hk_reviewer", "火炬开发区审核员（演示）", "中山市", "火炬开发区")]
+
+
+def add_review_areas() -> None:
+    for city_name, names in REVIEW_AREAS.items():
+        city = City.objects.get(name=city_name)
+        for name in names:
+            District.objects.get_or_create(city=city, name=name, defaults={"kind": DistrictKind.REVIEW_AREA})
+
+
+def _national(units: list[Unit], city_name: str, kind: str) -> list[Unit]:
+    return [u for u in units if u.city.name == city_name and u.kind == kind and u.level == Level.NATIONAL
+            and u.status == UnitStatus.LISTED]
+
+
+def shape_registry(units: list[Unit]) -> None:
+    """Districts, lists, the company on two lists and its branch, on the units build_registry made (in place;
+    its random sequence is left alone, so every other unit stays as it was)."""
+    rng = random.Random(2260)
+    areas: dict[int, list[District]] = {}
+    for district in District.objects.order_by("pk"):
+        areas.setdefault(district.city_id, []).append(district)
+    lists = {}
+    for unit in units:
+        if unit.city_id in areas:
+            unit.district = rng.choice(areas[unit.city_id])
+        if unit.batch:
+            if unit.batch not in lists:
+                lists[unit.batch] = PublishedList.objects.get_or_create(
+                    name=BATCH_NAMES[unit.batch], purpose=ListPurpose.LISTING,
+                    defaults={"batch": unit.batch, "year": BATCH_YEARS[unit.batch]})[0]
+            unit.listed_in = lists[unit.batch]
+    factory = _national(units, GROUP_FACTORY[0], UnitKind.FACTORY)[GROUP_FACTORY[1]]
+    chain = _national(units, GROUP_CHAIN[0], UnitKind.SUPPLY_CHAIN)[GROUP_CHAIN[1]]
+    branch = _national(units, GROUP_BRANCH[0], UnitKind.FACTORY)[GROUP_BRANCH[1]]
+    factory.name = chain.name = GROUP_NAME
+    chain.credit_code = factory.credit_code
+    chain.district = factory.district
+    group = Enterprise.objects.create(name=GROUP_NAME, credit_code=factory.credit_code)
+    factory.enterprise = chain.enterprise = branch.enterprise = group
+    branch.name = f"{GROUP_NAME}佛山分公司"
+    branch.branch_code = branch.credit_code  # registered on its own in Foshan
 
 
 def _body(rng: random.Random, taken: set[str], lead: str) -> str:
@@ -165,8 +227,8 @@ def _user(username: str, full_name: str, *, superuser: bool = False) -> User:
     return user
 
 
-def _member(user: User, scope: str, city: City | None = None, unit: Unit | None = None) -> None:
-    Membership.objects.get_or_create(user=user, scope=scope, city=city, unit=unit)
+def _member(user: User, scope: str, **target) -> None:
+    Membership.objects.get_or_create(user=user, scope=scope, **target)
 
 
 def demo_unit(city_name: str, kind: str, index: int) -> Unit:
@@ -190,18 +252,29 @@ def create_accounts() -> list[tuple[str, str]]:
     for username, full_name, city_name in CITY_ACCOUNTS:
         _member(_user(username, full_name), MembershipScope.CITY, city=cities[city_name])
         rows.append((username, f"{city_name}工信局 / city reviewer"))
+    # Enterprise accounts belong to the legal entity: they act for all its units.
     for username, city_name, kind, index in ENTERPRISE_ACCOUNTS:
         unit = demo_unit(city_name, kind, index)
-        _member(_user(username, f"{unit.name}（企业用户）"), MembershipScope.UNIT, unit=unit)
+        _member(_user(username, f"{unit.name}（企业用户）"), MembershipScope.ENTERPRISE, enterprise=unit.enterprise)
         rows.append((username, f"{unit.name}"))
+    group = Enterprise.objects.get(name=GROUP_NAME)
+    _member(_user("ent_group", f"{group.name}（企业用户）"), MembershipScope.ENTERPRISE, enterprise=group)
+    rows.append(("ent_group", f"{group.name}: {group.units.count()} listed units (two lists and a branch)"))
+    for username, full_name, city_name, district_name in DISTRICT_ACCOUNTS:
+        district = District.objects.get(city__name=city_name, name=district_name)
+        _member(_user(username, full_name), MembershipScope.DISTRICT, district=district)
+        rows.append((username, f"{city_name}{district_name} / district reviewer"))
     return rows
 
 
 @transaction.atomic
 def seed(*, stdout, factories: int = 0, **_options) -> None:
-    call_command("loaddata", "cities", "industries", verbosity=0)
+    call_command("loaddata", "cities", "industries", "districts", verbosity=0)
+    add_review_areas()
     if not Unit.objects.filter(name__startswith=DEMO_PREFIX).exists():
         units = build_registry(random.Random(2024))
+        shape_registry(units)
+        attach_enterprises(units)
         Unit.objects.bulk_create(units, batch_size=1000)
         stdout.write(f"registry: {len(units)} demo units")
     else:
@@ -209,7 +282,9 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
     if factories:
         start = Unit.objects.filter(name__startswith=LOAD_PREFIX).count()
         for offset in range(0, factories, 5000):
-            Unit.objects.bulk_create(build_load_units(min(5000, factories - offset), start + offset), batch_size=5000)
+            units = build_load_units(min(5000, factories - offset), start + offset)
+            attach_enterprises(units)
+            Unit.objects.bulk_create(units, batch_size=5000)
         stdout.write(f"registry: {factories} synthetic factories added for load work")
     for username, what in create_accounts():
         stdout.write(f"  account {username:<12} {what}")

@@ -39,13 +39,32 @@ class IndustryGroup(models.TextChoices):
 class MembershipScope(models.TextChoices):
     PROVINCE = "province", _("Provincial department")
     CITY = "city", _("City bureau")
-    UNIT = "unit", _("Enterprise")
+    DISTRICT = "district", _("District reviewer")
+    # An enterprise account belongs to the legal entity and acts for every listed unit it holds.
+    ENTERPRISE = "enterprise", _("Enterprise")
+    # One listed unit only (a plant's own contact person, say).
+    UNIT = "unit", _("One listed unit")
+
+
+class DistrictKind(models.TextChoices):
+    """A review area below the city: a county-level division of GB/T 2260, the special cooperation zone, or an
+    area a city chose to review through (a development zone, a town)."""
+
+    DIVISION = "division", _("County-level division (GB/T 2260)")
+    COOPERATION_ZONE = "cooperation_zone", _("Special cooperation zone")
+    REVIEW_AREA = "review_area", _("Review area chosen by the city")
+
+
+class ListPurpose(models.TextChoices):
+    LISTING = "listing", _("List of new units")
+    REMOVAL = "removal", _("Removals")
 
 
 class HistorySource(models.TextChoices):
     MANUAL = "manual", _("Edited in the portal")
     IMPORT = "import", _("Spreadsheet import")
     MIIT_DECISION = "miit_decision", _("MIIT decision")
+    MIIT_LIST = "miit_list", _("MIIT published list")
     INCIDENT = "incident", _("Incident report")
     SYSTEM = "system", _("System")
 
@@ -53,6 +72,11 @@ class HistorySource(models.TextChoices):
 # The national lists were published in batches; a unit keeps the batch it was listed in.
 BATCH_YEARS = {1: 2017, 2: 2017, 3: 2018, 4: 2019, 5: 2020, 6: 2021, 7: 2022, 8: 2023}
 BATCH_CHOICES = [(n, format_lazy(_("Batch {n} ({year})"), n=n, year=y)) for n, y in BATCH_YEARS.items()]
+# MIIT's own names of the batches. From the sixth on, MIIT also named the lists by year (2021年度 is the sixth
+# batch, 2023年度 the eighth); after the eighth, lists have a year only (2024年度, 2025年度 …).
+BATCH_NAMES = {1: "第一批", 2: "第二批", 3: "第三批", 4: "第四批", 5: "第五批", 6: "第六批", 7: "第七批", 8: "第八批"}
+LAST_BATCH = max(BATCH_YEARS)
+FIRST_YEARLY_LIST = BATCH_YEARS[LAST_BATCH] + 1  # 2024年度: the first list with no batch number
 
 
 # --- the unit's state machine (the one declaration; registry.services performs the moves) ---------------

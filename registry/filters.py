@@ -2,10 +2,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .access import visible_cities
+from .access import visible_cities, visible_districts
 from .creditcode import normalise
-from .enums import BATCH_CHOICES, Level, UnitKind, UnitStatus
-from .models import City, Industry, Unit
+from .enums import BATCH_CHOICES, Level, ListPurpose, UnitKind, UnitStatus
+from .models import City, Industry, PublishedList, Unit
+
+
+def _lists():
+    return PublishedList.objects.filter(purpose=ListPurpose.LISTING).order_by("year", "batch", "name")
 
 
 def _bootstrap(form) -> None:
@@ -25,8 +29,11 @@ class BootstrapFilterSet(django_filters.FilterSet):
 class UnitFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(label=_("Name or credit code"), method="search")
     city = django_filters.ModelChoiceFilter(label=_("City"), queryset=None, empty_label=_("All cities"))
+    district = django_filters.ModelChoiceFilter(label=_("District"), queryset=None, empty_label=_("All districts"))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices, empty_label=_("All kinds"))
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Level.choices, empty_label=_("All levels"))
+    list = django_filters.ModelChoiceFilter(label=_("List"), field_name="listed_in", queryset=_lists(),
+                                            empty_label=_("All lists"))
     industry = django_filters.ModelChoiceFilter(
         label=_("Industry"), queryset=Industry.objects.order_by("code"), empty_label=_("All industries")
     )
@@ -54,11 +61,13 @@ class UnitFilter(BootstrapFilterSet):
 
     class Meta:
         model = Unit
-        fields = ["q", "city", "kind", "level", "industry", "batch", "status"]
+        fields = ["q", "city", "district", "kind", "level", "list", "industry", "batch", "status"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["city"].queryset = visible_cities(user).order_by("seed_order")
+        self.filters["district"].queryset = visible_districts(user).select_related("city")
+        self.filters["list"].queryset = _lists()
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -73,14 +82,17 @@ class PublicUnitFilter(BootstrapFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices, empty_label=_("All kinds"))
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Level.choices, empty_label=_("All levels"))
     batch = django_filters.ChoiceFilter(label=_("Batch"), choices=BATCH_CHOICES, empty_label=_("All batches"))
+    list = django_filters.ModelChoiceFilter(label=_("List"), field_name="listed_in", queryset=_lists(),
+                                            empty_label=_("All lists"))
 
     class Meta:
         model = Unit
-        fields = ["q", "city", "kind", "level", "batch"]
+        fields = ["q", "city", "kind", "level", "batch", "list"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["city"].queryset = City.objects.order_by("seed_order")
+        self.filters["list"].queryset = _lists()
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,5 +1,9 @@
 """Registry import from .xlsx: idempotent by credit code, all-or-nothing, with a report of every bad cell.
 
+A row is matched by its credit code and kind: one legal entity may hold a factory and a supply-chain listing
+under one code. Where several units of one kind carry the code (a company and a plant without a code of its
+own), the row's name chooses among them. A new code creates its enterprise; a known code adds a listing to it.
+
 The column headers are the file format itself, so they stay in Chinese whatever the interface language:
 a file filled in under one language imports under the other.
 """
@@ -11,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import services
-from .creditcode import credit_code_error, normalise
-from .enums import BATCH_YEARS, HistorySource, Level, UnitKind, UnitStatus
-from .models import City, Industry, Unit, name_error
+from .creditcode import credit_code_problem, normalise
+from .enums import BATCH_NAMES, BATCH_YEARS, FIRST_YEARLY_LIST, HistorySource, Level, ListPurpose, UnitKind, UnitStatus
+from .models import City, Enterprise, Industry, PublishedList, Unit, name_error
+from .names import name_key
 from .spreadsheet_import import ImportFileError, ImportReport, RowError, iter_rows, read_sheet
 from .xlsx import Sheet
 
@@ -81,6 +86,7 @@ class _Lookups:
             for key in (city.code, city.name, city.name.removesuffix("市")):
                 self.cities[key] = city
         self.industries = {i.code: i for i in Industry.objects.all()}
+        self.waived_codes: set[str] = set()
 
 
 def _cleared(value) -> bool:
@@ -99,9 +105,10 @@ def _parse_row(values: dict, lookups: _Lookups, row: int, existing: Unit | None)
     if not code:
         err(COL_CODE, _("Required."))
     else:
-        problem = credit_code_error(code)
-        if problem:
-            err(COL_CODE, problem)
+        problem = credit_code_problem(code)
+        # A code the province recorded although it fails the check character (registry.services) is accepted.
+        if problem and not (problem.kind == "check" and code in lookups.waived_codes):
+            err(COL_CODE, problem.message)
     data["credit_code"] = code
 
     name = str(values.get(COL_NAME) or "").strip()
@@ -194,18 +201,27 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
         sheet = read_sheet(fileobj, name=filename, required=REQUIRED)
         lookups = _Lookups()
         parsed: list[tuple[int, dict]] = []
-        first_row_of: dict[str, int] = {}
+        first_row_of: dict[tuple, int] = {}
         rows = list(iter_rows(sheet, HEADERS, REQUIRED))
         codes = {normalise(str(values.get(COL_CODE) or "")) for _row, values in rows}
-        stored = {u.credit_code: u for u in Unit.objects.filter(credit_code__in=codes)}
+        stored = _by_code(Unit.objects.filter(credit_code__in=codes))
+        lookups.waived_codes = set(Enterprise.objects.filter(credit_code__in=codes).exclude(code_check_waiver="")
+                                   .values_list("credit_code", flat=True))
         for row, values in rows:
-            existing = stored.get(normalise(str(values.get(COL_CODE) or "")))
+            key = _row_key(values)
+            existing, several = _find(stored, key, values.get(COL_NAME))
             data, errors = _parse_row(values, lookups, row, existing)
-            code = data["credit_code"]
-            if code and code in first_row_of:
-                errors.append(RowError(row, COL_CODE, _("The same code already appears in row %(row)d.") % {"row": first_row_of[code]}))
-            elif code:
-                first_row_of[code] = row
+            if several:
+                errors.append(RowError(row, COL_CODE, _(
+                    "Several units of this kind carry this code (a company and its plants) and none has this name; "
+                    "write the unit's name as the registry has it.")))
+            # One code may appear once per kind (a factory and a supply-chain listing of one company).
+            earlier = [r for (code, kind), r in first_row_of.items()
+                       if code == key[0] and (kind == key[1] or None in (kind, key[1]))]
+            if data["credit_code"] and earlier:
+                errors.append(RowError(row, COL_CODE, _("The same code already appears in row %(row)d.") % {"row": earlier[0]}))
+            elif data["credit_code"]:
+                first_row_of[key] = row
             report.errors.extend(errors)
             parsed.append((row, data))
     except ImportFileError as exc:
@@ -220,17 +236,60 @@ def import_units(fileobj, *, actor, filename: str = "", dry_run: bool = False) -
     return report
 
 
+class _Lists:
+    """The published list a row's level, batch and year name: 第N批 for a national batch in its year, YYYY年度 for
+    a national unit listed from 2024 on without a batch; otherwise none (provincial and municipal lists)."""
+
+    def __init__(self):
+        self.cache: dict[tuple, PublishedList | None] = {}
+
+    def of(self, level: str, batch: int | None, year: int) -> PublishedList | None:
+        key = (level, batch, year)
+        if key not in self.cache:
+            name = None
+            if level == Level.NATIONAL and batch and BATCH_YEARS.get(batch) == year:
+                name = BATCH_NAMES[batch]
+            elif level == Level.NATIONAL and not batch and year >= FIRST_YEARLY_LIST:
+                name = f"{year}年度"
+            self.cache[key] = name and PublishedList.objects.get_or_create(
+                name=name, purpose=ListPurpose.LISTING, defaults={"batch": batch or None, "year": year})[0]
+        return self.cache[key]
+
+
+def _row_key(values: dict) -> tuple[str, str | None]:
+    return normalise(str(values.get(COL_CODE) or "")), _choice(values.get(COL_KIND) or "", KIND_WORDS, UnitKind)
+
+
+def _by_code(units) -> dict[tuple[str, str], list[Unit]]:
+    found: dict[tuple[str, str], list[Unit]] = {}
+    for unit in units:
+        found.setdefault((unit.credit_code, unit.kind), []).append(unit)
+    return found
+
+
+def _find(stored: dict, key: tuple, name) -> tuple[Unit | None, bool]:
+    """(the unit this row updates or None, whether several fit and the name chose none)."""
+    units = stored.get(key, [])
+    if len(units) <= 1:
+        return (units[0] if units else None), False
+    named = [u for u in units if name_key(u.name) == name_key(str(name or ""))]
+    return (named[0], False) if len(named) == 1 else (None, True)
+
+
 @transaction.atomic
 def _apply(parsed: list[tuple[int, dict]], report: ImportReport, actor) -> None:
     """Through the registry service: history for every changed field, and a removal announced per unit (its
     codes are revoked in this same transaction)."""
     codes = [data["credit_code"] for _row, data in parsed]
-    existing = {u.credit_code: u for u in Unit.objects.select_for_update().filter(credit_code__in=codes)}
+    existing = _by_code(Unit.objects.select_for_update().filter(credit_code__in=codes))
     today = timezone.localdate()
     reason = _("Spreadsheet import")
     new_units, changes = [], []
+    lists = _Lists()
     for _row, data in parsed:
-        unit = existing.get(data["credit_code"])
+        unit, _several = _find(existing, (data["credit_code"], data["kind"]), data["name"])
+        data["listed_in"] = lists.of(data["level"], data.get("batch", unit.batch if unit else None),
+                                     data["year_listed"])
         if unit is None:
             unit = Unit(**{"status": UnitStatus.LISTED, **data})
             if unit.status == UnitStatus.REMOVED:

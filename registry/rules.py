@@ -51,3 +51,21 @@ def can_edit_unit(user, unit) -> Decision:
     if is_province(user) or reviews_unit(user, unit):
         return ALLOWED
     return deny(_("Only the province or the unit's city bureau can change the unit."))
+
+
+def manages_districts(user, city) -> Decision:
+    """Adds the areas a city reviews through: the city's own bureau, or the province."""
+    if is_province(user) or reviews_city(user, city):
+        return ALLOWED
+    return deny(_("Only the city's own bureau or the province can add the city's review areas."))
+
+
+def can_set_credit_code(user, enterprise) -> Decision:
+    """Records an enterprise's credit code: the province, or the bureau of a city where it has a listed unit.
+    (Keeping a code that fails the check character is the province's alone: see services.set_credit_code.)"""
+    if is_province(user):
+        return ALLOWED
+    city_ids = access.roles_of(user).city_ids
+    if city_ids and enterprise.units.filter(city_id__in=sorted(city_ids)).exists():
+        return ALLOWED
+    return deny(_("Only the province or the bureau of the enterprise's city can change its credit code."))

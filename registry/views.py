@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,12 +15,13 @@ from django.views.decorators.http import require_http_methods
 from greenmfg.rules import require
 
 from . import access, rules, services
-from .enums import Level, UnitStatus
-from .exports import city_stats_sheet
+from .enums import Level, ListPurpose, UnitStatus
+from .exports import city_stats_sheet, district_stats_sheet, unit_list_sheet
 from .filters import PublicUnitFilter, UnitFilter
 from .forms import UnitEditForm, UnitImportForm
 from .importer import import_units, template_sheets
-from .models import Unit
+from .models import City, PublishedList, Unit
+from .params import int_or_none
 from .xlsx import xlsx_response
 
 PAGE_SIZE = 50
@@ -58,6 +61,8 @@ def home_links(roles) -> list[tuple[str, str]]:
         links.append((_("City bureau"), reverse(homes["city"])))
     if roles.is_enterprise:
         links.append((_("Enterprise"), reverse(homes["enterprise"])))
+    if roles.is_district_reviewer:
+        links.append((_("District"), reverse(homes["district"])))
     return links
 
 
@@ -84,19 +89,25 @@ def enterprise_home(request):
     roles = access.roles_of(request.user)
     if not roles.is_enterprise:
         raise PermissionDenied
-    units = access.visible_units(request.user).filter(pk__in=roles.unit_ids).select_related("city", "industry")
+    units = access.visible_units(request.user).filter(pk__in=roles.unit_ids).select_related("city", "industry", "listed_in")
     return render(request, "registry/enterprise_home.html", {"units": units})
 
 
-@login_required
-def unit_list(request):
-    access.require_staff(request.user)
-    queryset = access.visible_units(request.user).select_related("city", "industry")
+def _filtered_units(request):
+    """The staff's list of units with the request's filters (a filter not understood is ignored, and said)."""
+    access.require_registry_reader(request.user)
+    queryset = access.visible_units(request.user).select_related("city", "industry", "district", "listed_in")
     unit_filter = UnitFilter(request.GET or None, queryset=queryset, user=request.user)
     if unit_filter.is_bound and not unit_filter.is_valid():
         messages.error(request, _("Some filters were not understood and were ignored: %(fields)s.")
                        % {"fields": "、".join(str(unit_filter.form.fields[f].label) for f in unit_filter.form.errors)})
         unit_filter = UnitFilter(None, queryset=queryset, user=request.user)
+    return unit_filter
+
+
+@login_required
+def unit_list(request):
+    unit_filter = _filtered_units(request)
     page = paginate(request, unit_filter.qs)
     return render(
         request,
@@ -105,18 +116,33 @@ def unit_list(request):
     )
 
 
+@login_required
+def unit_list_xlsx(request):
+    """Exactly the filtered list the person is looking at, streamed."""
+    unit_filter = _filtered_units(request)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return xlsx_response(f"绿色制造名单-{stamp}.xlsx", [unit_list_sheet(unit_filter.qs)])
+
+
 def _visible_unit(request, pk: int):
-    return get_object_or_404(access.visible_units(request.user).select_related("city", "industry"), pk=pk)
+    return get_object_or_404(
+        access.visible_units(request.user).select_related(
+            "city", "industry", "district", "enterprise", "listed_in", "removed_in"),
+        pk=pk,
+    )
 
 
 @login_required
 def unit_detail(request, pk: int):
     unit = _visible_unit(request, pk)
     history = unit.history.select_related("actor")[:200]
+    siblings = (access.visible_units(request.user).filter(enterprise_id=unit.enterprise_id).exclude(pk=unit.pk)
+                .select_related("city", "listed_in"))
     return render(
         request,
         "registry/unit_detail.html",
-        {"unit": unit, "history": history, "can_edit": bool(rules.can_edit_unit(request.user, unit))},
+        {"unit": unit, "history": history, "can_edit": bool(rules.can_edit_unit(request.user, unit)),
+         "siblings": siblings},
     )
 
 
@@ -178,15 +204,32 @@ def _stats_level(request) -> str | None:
     return level
 
 
+def _stats_list(request) -> PublishedList | None:
+    """The list the statistics count (`?list=<id>`), or None for every list."""
+    value = request.GET.get("list", "")
+    if not value:
+        return None
+    pk = int_or_none(value)
+    if pk is None:
+        raise Http404
+    return get_object_or_404(PublishedList, pk=pk, purpose=ListPurpose.LISTING)
+
+
+def _stats_context(request) -> dict:
+    level = _stats_level(request)
+    published = _stats_list(request)
+    params = {"level": level or "all", **({"list": published.pk} if published else {})}
+    return {"level": level or "all", "levels": Level.choices, "published": published,
+            "lists": PublishedList.objects.filter(purpose=ListPurpose.LISTING), "params": urlencode(params)}
+
+
 @login_required
 def city_stats(request):
     access.require_staff(request.user)
-    level = _stats_level(request)
-    return render(
-        request,
-        "registry/city_stats.html",
-        {"stats": services.city_statistics(level), "level": level or "all", "levels": Level.choices},
-    )
+    context = _stats_context(request)
+    level = None if context["level"] == "all" else context["level"]
+    return render(request, "registry/city_stats.html",
+                  {**context, "stats": services.city_statistics(level, context["published"])})
 
 
 @login_required
@@ -194,7 +237,34 @@ def city_stats_xlsx(request):
     access.require_staff(request.user)
     level = _stats_level(request)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return xlsx_response(f"各地市绿色制造数量统计表-{stamp}.xlsx", [city_stats_sheet(level)])
+    return xlsx_response(f"各地市绿色制造数量统计表-{stamp}.xlsx", [city_stats_sheet(level, _stats_list(request))])
+
+
+def _stats_city(request) -> City:
+    pk = int_or_none(request.GET.get("city", ""))
+    if pk is None:
+        raise Http404
+    return get_object_or_404(access.visible_cities(request.user), pk=pk)
+
+
+@login_required
+def district_stats(request):
+    """One city's counts by district (and review area); the city's total equals its row of 附件2."""
+    access.require_staff(request.user)
+    city = _stats_city(request)
+    context = _stats_context(request)
+    level = None if context["level"] == "all" else context["level"]
+    return render(request, "registry/district_stats.html", {
+        **context, "city": city, "stats": services.district_statistics(city, level, context["published"])})
+
+
+@login_required
+def district_stats_xlsx(request):
+    access.require_staff(request.user)
+    city = _stats_city(request)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return xlsx_response(f"{city.name}各区县绿色制造数量统计表-{stamp}.xlsx",
+                         [district_stats_sheet(city, _stats_level(request), _stats_list(request))])
 
 
 def public_lookup(request):
@@ -202,7 +272,8 @@ def public_lookup(request):
     queryset = Unit.objects.filter(status=UnitStatus.LISTED).select_related("city")
     unit_filter = PublicUnitFilter(request.GET or None, queryset=queryset)
     qs = unit_filter.qs if (not unit_filter.is_bound or unit_filter.is_valid()) else queryset
-    page = paginate(request, qs.only("name", "kind", "level", "batch", "city__name", "city__seed_order"))
+    page = paginate(request, qs.select_related("listed_in").only(
+        "name", "kind", "level", "batch", "city__name", "city__seed_order", "listed_in__name"))
     return render(
         request,
         "registry/public_lookup.html",

@@ -15,6 +15,7 @@ import zoneinfo
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
+from registry import access
 from registry.demo import CITY_ACCOUNTS, DEMO_PREFIX, LOAD_PREFIX, demo_unit
 from registry.enums import Level, MembershipScope, UnitKind, UnitStatus
 from registry.models import City, Membership, Unit, User
@@ -205,8 +206,10 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
         demo_unit(FS, UnitKind.PARK, 0).pk: None,
         demo_unit(GZ, UnitKind.SUPPLY_CHAIN, 0).pk: FilingState.SUBMITTED,
     }
-    enterprises = dict(Membership.objects.filter(scope=MembershipScope.UNIT).values_list("unit_id", "user_id"))
-    enterprise_users = {u.pk: u for u in User.objects.filter(pk__in=enterprises.values())}
+    # Who acts for each demo unit (an enterprise account acts for every unit of its legal entity).
+    acting = {}
+    for user, unit in access.acting_members(Unit.objects.filter(name__startswith=DEMO_PREFIX)):
+        acting.setdefault(unit.pk, user)
     per_city: dict[int, int] = {}
     plan = []
     for unit in units:
@@ -215,7 +218,7 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
         state = special[unit.pk] if unit.pk in special else _state_for(unit, index, unit.city.name)
         if state is None:
             continue
-        plan.append((unit, state, next_year(totals_2023[unit.pk], rng), enterprise_users.get(enterprises.get(unit.pk))))
+        plan.append((unit, state, next_year(totals_2023[unit.pk], rng), acting.get(unit.pk)))
     filings = _filings(c2024, plan)
     by_city: dict[str, list[Filing]] = {}
     for f in filings:

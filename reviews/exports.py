@@ -20,7 +20,8 @@ def adjustment_rows(proposals: QuerySet[AdjustmentProposal]):
         renamed_from = UnitHistory.objects.filter(
             unit=OuterRef("unit"), field="name", new_value=OuterRef("new_name")
         ).order_by("-at", "-id").values("old_value")[:1]
-        queryset = (proposals.select_related("unit", "unit__city").annotate(renamed_from=Subquery(renamed_from))
+        queryset = (proposals.select_related("unit", "unit__city", "unit__listed_in")
+                    .annotate(renamed_from=Subquery(renamed_from))
                     .order_by("unit__city__seed_order", "unit__name", "pk"))
         for number, p in enumerate(queryset.iterator(chunk_size=2000), start=1):
             unit = p.unit
@@ -36,7 +37,9 @@ def adjustment_rows(proposals: QuerySet[AdjustmentProposal]):
                     reason = f"整改期限 {p.rectify_due:%Y-%m-%d}" + (f"；{p.reason}" if p.reason else "")
             yield [
                 number, unit.city.name, unit.name, unit.credit_code, str(unit.get_kind_display()),
-                str(unit.get_level_display()), unit.batch or "", str(p.get_outcome_display()),
+                # 批次: the batch number, or the year list's name after the eighth batch (2024年度 …).
+                str(unit.get_level_display()), unit.batch or (unit.listed_in.name if unit.listed_in_id else ""),
+                str(p.get_outcome_display()),
                 old_name, p.new_name if p.outcome == Outcome.RENAME else "", reason,
             ]
 

@@ -200,7 +200,16 @@ class ParsedBulk:
 BULK_MAX_COLS = 128
 
 
-def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_rows: int) -> ParsedBulk:
+def units_by_code(units) -> dict[str, list[Unit]]:
+    """Units by the credit code they carry. One code may be carried by several units: one company on the
+    factory and the supply-chain list (the kind's sheet tells them apart), or a plant under its parent's code."""
+    found: dict[str, list[Unit]] = {}
+    for unit in units:
+        found.setdefault(unit.credit_code, []).append(unit)
+    return found
+
+
+def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, list[Unit]], max_rows: int) -> ParsedBulk:
     result = ParsedBulk()
     try:
         wb = read_workbook(fileobj, name=filename, max_cols=BULK_MAX_COLS,
@@ -209,7 +218,7 @@ def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_ro
     except ImportFileError as exc:
         result.file_error = str(exc)
         return result
-    seen_codes: dict[str, str] = {}
+    seen_codes: dict[int, str] = {}  # by unit: one code may stand for two listings
     total = 0
     for kind, title in KIND_SHEETS.items():
         sheet = wb.sheets.get(title)
@@ -235,19 +244,28 @@ def parse_bulk(fileobj, *, filename: str, units_by_code: dict[str, Unit], max_ro
             record = dict(zip(keys, list(cells) + [""] * (len(keys) - len(cells)), strict=False))
             where = f"{title} · "
             code = str(record.get(KEY_ROW_MARK, "")).strip().upper()
-            unit = units_by_code.get(code)
-            if unit is None:
+            carrying = units_by_code.get(code, [])
+            of_kind = [u for u in carrying if u.kind == kind]
+            if not carrying:
                 result.errors.append(RowError(number, where + "统一社会信用代码",
                                               _("“%(code)s” is not a listed unit you may file for.") % {"code": code}))
                 continue
-            if unit.kind != kind:
+            if not of_kind:
                 result.errors.append(RowError(number, where + "统一社会信用代码",
-                                              _("This unit is a %(kind)s; put it on the sheet of that name.") % {"kind": label_kind(unit.kind)}))
+                                              _("This unit is a %(kind)s; put it on the sheet of that name.") % {"kind": label_kind(carrying[0].kind)}))
                 continue
-            if code in seen_codes:
-                result.errors.append(RowError(number, where + "统一社会信用代码", _("The same unit appears twice (also on %(where)s).") % {"where": seen_codes[code]}))
+            unit = of_kind[0]
+            if len(of_kind) > 1:  # a plant carrying its parent's code: the name chooses
+                named = [u for u in of_kind if u.name == str(record.get("unit_name", "")).strip()]
+                if len(named) != 1:
+                    result.errors.append(RowError(number, where + "单位名称", _(
+                        "Several units of this kind carry this code; keep the unit's name as the template has it.")))
+                    continue
+                unit = named[0]
+            if unit.pk in seen_codes:
+                result.errors.append(RowError(number, where + "统一社会信用代码", _("The same unit appears twice (also on %(where)s).") % {"where": seen_codes[unit.pk]}))
                 continue
-            seen_codes[code] = f"{title} 第{number}行"
+            seen_codes[unit.pk] = f"{title} 第{number}行"
             data, ok = {}, True
             for name in fields_for(kind):
                 if name not in record:

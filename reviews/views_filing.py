@@ -180,7 +180,7 @@ def city_upload(request, year: int):
     parsed, problems = None, []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        units = {u.credit_code: u for u in access.reviewable_units(request.user).filter(status="listed")}
+        units = uploads.units_by_code(access.reviewable_units(request.user).filter(status="listed"))
         parsed = uploads.parse_bulk(upload, filename=upload.name, units_by_code=units, max_rows=settings.UPLOAD_MAX_ROWS)
         if not parsed.file_error and not parsed.errors:
             problems = service.apply_bulk(campaign, parsed.rows, actor=request.user, submit=form.cleaned_data["submit"])

@@ -55,9 +55,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the 21 cities and the GB/T 4754 divisions."""
+    """Every test database starts with the 21 cities, the GB/T 4754 divisions and Guangdong's districts."""
     with django_db_blocker.unblock():
-        call_command("loaddata", "cities", "industries", verbosity=0)
+        call_command("loaddata", "cities", "industries", "districts", verbosity=0)
 
 
 def _forget_result_backend(app):
@@ -98,7 +98,7 @@ def _reference_data_in_transactional_tests(request):
         from registry.models import City
 
         if not City.objects.exists():
-            call_command("loaddata", "cities", "industries", verbosity=0)
+            call_command("loaddata", "cities", "industries", "districts", verbosity=0)
     yield
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from registry.creditcode import ALPHABET, make_code
 from registry.enums import Level, UnitKind
-from registry.models import City, Industry, Unit
+from registry.models import City, Enterprise, Industry, Unit
+from registry.services import attach_enterprises
 from reviews.enums import FilingState
 from reviews.indicators import indicators_for
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator
@@ -50,6 +51,7 @@ def clear() -> None:
             cur.execute(f"DELETE FROM {_t(Filing)} WHERE campaign_id = %s", [campaign.pk])  # noqa: S608 (table names from the models; values are parameters)
             campaign.delete()
         cur.execute(f"DELETE FROM {_t(Unit)} WHERE name LIKE %s AND year_listed = %s", [PREFIX + "%", BENCH_YEAR])  # noqa: S608 (table names from the models; values are parameters)
+        cur.execute(f"DELETE FROM {_t(Enterprise)} WHERE name LIKE %s AND NOT EXISTS (SELECT 1 FROM {_t(Unit)} u WHERE u.enterprise_id = {_t(Enterprise)}.id)", [PREFIX + "%"])  # noqa: S608 (table names from the models; values are parameters)
 
 
 def _body(n: int) -> str:
@@ -100,6 +102,7 @@ def build(n: int, seed: int = 4) -> dict:
                           kind=UnitKind.FACTORY, level=Level.NATIONAL, year_listed=BENCH_YEAR, city_id=city_pk,
                           industry_id=industry_pk, created_at=now, updated_at=now))
     with transaction.atomic():
+        attach_enterprises(units)
         Unit.objects.bulk_create(units, batch_size=5000)
         unit_rows = list(Unit.objects.filter(name__startswith=PREFIX, year_listed=BENCH_YEAR)
                          .values_list("pk", "industry__code"))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import access
 from registry.enums import MembershipScope, UnitStatus
-from registry.models import Membership
+from registry.models import Membership, Unit
 
 from .. import notify
 from ..enums import ProposalState
@@ -33,9 +35,11 @@ def stage_for(deadline: dt.date, today: dt.date) -> str | None:
 
 
 def _filing_recipients(campaign: Campaign):
-    filed = Filing.objects.filter(campaign=campaign, unit=OuterRef("unit"), state__in=FILED_STATES)
-    return (Membership.objects.filter(scope=MembershipScope.UNIT, unit__status=UnitStatus.LISTED, user__is_active=True)
-            .exclude(Exists(filed)).select_related("user", "unit"))
+    """The people acting for each listed unit that has not filed: its enterprise's accounts (the legal entity
+    acts for all its units) and any account of the unit alone (registry.access.acting_members)."""
+    filed = Filing.objects.filter(campaign=campaign, unit=OuterRef("pk"), state__in=FILED_STATES)
+    units = Unit.objects.filter(status=UnitStatus.LISTED).exclude(Exists(filed))
+    return [SimpleNamespace(user=user, unit=unit, city=None) for user, unit in access.acting_members(units)]
 
 
 def _city_recipients(campaign: Campaign):

@@ -96,3 +96,73 @@ def test_access_home_sends_each_role_to_its_page(client, province, gz_reviewer, 
     assert login(client, gz_reviewer).get(reverse("home"))["Location"] == reverse(homes["city"])
     ent = factories.enterprise_user(gz_unit)
     assert login(client, ent).get(reverse("home"))["Location"] == reverse(homes["enterprise"])
+
+
+# --- districts: a district reviewer sees its district's units, and nothing else of the city ----------------------
+
+@pytest.fixture
+def tianhe_and_huangpu():
+    tianhe = factories.UnitFactory(name="天河区工厂", district=factories.district("天河区"))
+    huangpu = factories.UnitFactory(name="黄埔区工厂", district=factories.district("黄埔区"))
+    unplaced = factories.UnitFactory(name="未分区工厂")
+    return tianhe, huangpu, unplaced
+
+
+def test_access_district_reviewer_sees_only_the_district(client, tianhe_and_huangpu, sz_unit):
+    tianhe, huangpu, unplaced = tianhe_and_huangpu
+    user = factories.district_user("天河区", "tianhe")
+    assert set(access.visible_units(user)) == {tianhe}
+    assert list(access.visible_cities(user)) == []  # never the whole city
+    assert list(access.reviewable_units(user)) == []  # the district review workflow is another issue
+    assert list(access.visible_districts(user)) == [factories.district("天河区")]
+    login(client, user)
+    response = client.get(reverse("registry:unit_list"))
+    assert [u.pk for u in response.context["page"].object_list] == [tianhe.pk]
+    # Asking for the city or another district through the filters cannot widen the scope.
+    for params in ({"city": tianhe.city_id}, {"district": huangpu.district_id}, {"q": "工厂"}):
+        names = [u.name for u in client.get(reverse("registry:unit_list"), params).context["page"].object_list]
+        assert set(names) <= {tianhe.name}
+    for unit in (huangpu, unplaced, sz_unit):
+        assert client.get(reverse("registry:unit_detail", args=[unit.pk])).status_code == 404
+    assert client.get(reverse("registry:unit_edit", args=[tianhe.pk])).status_code == 403
+    assert client.get(reverse("registry:city_stats")).status_code == 403
+    assert client.get(reverse("home"))["Location"] == reverse(settings.ROLE_HOME_URLS["district"])
+
+
+def test_access_district_and_city_roles_give_the_union(tianhe_and_huangpu, sz_unit):
+    tianhe, huangpu, unplaced = tianhe_and_huangpu
+    user = factories.district_user("南山区", "dual_district")
+    factories.Membership.objects.create(user=user, scope="city", city=factories.city("广州市"))
+    access.forget_roles(user)
+    assert set(access.visible_units(user)) == {tianhe, huangpu, unplaced}  # sz_unit has no district yet
+    sz_unit.district = factories.district("南山区")
+    sz_unit.save()
+    assert set(access.visible_units(user)) == {tianhe, huangpu, unplaced, sz_unit}
+    assert set(access.reviewable_units(user)) == {tianhe, huangpu, unplaced}
+
+
+def test_access_unit_scope_q_covers_the_district(tianhe_and_huangpu):
+    from reviews.models import Filing
+    from tests.reviews import review_helpers as rh
+
+    tianhe, huangpu, _unplaced = tianhe_and_huangpu
+    campaign = rh.open_campaign()
+    mine = rh.submitted_filing(campaign, tianhe, factories.enterprise_user(tianhe))
+    rh.submitted_filing(campaign, huangpu, factories.enterprise_user(huangpu))
+    user = factories.district_user("天河区", "tianhe_q")
+    assert list(access.scoped(Filing.objects.all(), user)) == [mine]
+
+
+def test_access_acting_members_gives_each_unit_its_people(tianhe_and_huangpu):
+    tianhe, huangpu, _unplaced = tianhe_and_huangpu
+    chain = factories.UnitFactory(name=tianhe.name, kind="supply_chain", credit_code=tianhe.credit_code,
+                                  enterprise=tianhe.enterprise)
+    factories.enterprise_user(tianhe, "company")
+    plant = factories.UserFactory(username="plant")
+    factories.Membership.objects.create(user=plant, scope="unit", unit=huangpu)
+    gone = factories.enterprise_user(huangpu, "gone")
+    gone.is_active = False
+    gone.save()
+    pairs = access.acting_members(factories.Unit.objects.all())
+    assert sorted((u.username, unit.pk) for u, unit in pairs) == sorted(
+        [("company", tianhe.pk), ("company", chain.pk), ("plant", huangpu.pk)])

@@ -153,3 +153,27 @@ def test_import_units_command_all_or_nothing(tmp_path, capsys):
     with pytest.raises(Exception, match="nothing was saved"):
         call_command("import_units", str(bad))
     assert Unit.objects.count() == 1
+
+
+def test_import_one_code_on_two_lists_is_two_units_of_one_enterprise(province):
+    code = factories.valid_code()
+    rows = [row(code, "广汽本田汽车有限公司"), row(code, "广汽本田汽车有限公司", 类型="绿色供应链管理企业")]
+    report = import_units(upload(rows), actor=province)
+    assert report.ok, report.errors
+    units = Unit.objects.filter(credit_code=code).order_by("kind")
+    assert [u.kind for u in units] == ["factory", "supply_chain"]
+    assert units[0].enterprise == units[1].enterprise
+    assert units[0].listed_in.name == "第八批"
+    # Importing again matches each row to its own listing.
+    report = import_units(upload(rows), actor=province)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+
+
+def test_import_several_units_of_one_kind_under_one_code_are_told_apart_by_name(province):
+    parent = factories.UnitFactory(name="丽珠医药集团股份有限公司")
+    factories.UnitFactory(name="丽珠集团丽珠制药厂", credit_code=parent.credit_code, enterprise=parent.enterprise)
+    report = import_units(upload([row(parent.credit_code, "丽珠集团丽珠制药厂", 联系人="张工")]), actor=province)
+    assert (report.created, report.updated) == (0, 1)
+    assert Unit.objects.get(name="丽珠集团丽珠制药厂").contact_name == "张工"
+    report = import_units(upload([row(parent.credit_code, "丽珠某新厂")]), actor=province)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "统一社会信用代码")]

@@ -84,7 +84,10 @@ def test_services_admin_change_goes_through_the_service_with_history(admin_clien
     url = reverse("admin:registry_unit_change", args=[gz_unit.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: form.initial.get(name) for name in form.fields}
-    data.update({"contact_name": "王工", "contact_phone": "020-1234", "batch": 7, "industry": gz_unit.industry_id,
+    # The batch and the year follow the list: all three change together.
+    seventh = factories.published_list("第七批")
+    data.update({"contact_name": "王工", "contact_phone": "020-1234", "batch": 7, "year_listed": 2022,
+                 "listed_in": seventh.pk, "industry": gz_unit.industry_id,
                  "city": gz_unit.city_id, "history-TOTAL_FORMS": 0, "history-INITIAL_FORMS": 0,
                  "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0})
     data = {k: ("" if v is None else v) for k, v in data.items()}
@@ -92,7 +95,8 @@ def test_services_admin_change_goes_through_the_service_with_history(admin_clien
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     entries = {e.field: (e.old_value, e.new_value, e.actor_id) for e in UnitHistory.objects.filter(unit=gz_unit)}
     assert entries == {"contact_name": ("", "王工", admin_user.pk), "contact_phone": ("", "020-1234", admin_user.pk),
-                       "batch": ("8", "7", admin_user.pk)}
+                       "batch": ("8", "7", admin_user.pk), "year_listed": ("2023", "2022", admin_user.pk),
+                       "listed_in": ("第八批", "第七批", admin_user.pk)}
 
 
 def test_services_removal_and_revocation_commit_or_roll_back_together(gz_unit):

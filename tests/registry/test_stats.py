@@ -2,13 +2,14 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from registry.demo import ANNEX2
 from registry.enums import Level, UnitKind, UnitStatus
-from registry.models import Membership, Unit, User
-from registry.services import city_statistics
+from registry.models import City, Enterprise, Membership, Unit, User
+from registry.services import city_statistics, district_statistics
 from tests import factories
 from tests.conftest import login
 
@@ -97,9 +98,9 @@ def test_seed_demo_is_idempotent_and_makes_every_role(seeded):
     call_command("seed_demo", stdout=io.StringIO())
     assert Unit.objects.count() == before
     scopes = set(Membership.objects.values_list("scope", flat=True))
-    assert scopes == {"province", "city", "unit"}
+    assert scopes == {"province", "city", "district", "enterprise"}
     assert Membership.objects.filter(scope="city").values("city").distinct().count() >= 2
-    assert Membership.objects.filter(scope="unit").count() >= 3
+    assert Membership.objects.filter(scope="enterprise").count() >= 3
     assert all(u.name.startswith("【演示") for u in Unit.objects.all())
     from registry.creditcode import is_valid
 
@@ -112,3 +113,47 @@ def test_seed_demo_factories_option_adds_synthetic_units(seeded):
     assert Unit.objects.count() == before + 40
     call_command("seed_demo", "--factories", "10", stdout=io.StringIO())
     assert Unit.objects.count() == before + 50
+
+
+def test_seed_demo_places_every_unit_in_a_district_and_counts_add_up(seeded):
+    assert not Unit.objects.filter(district__isnull=True).exists()
+    assert not Unit.objects.exclude(district__city=F("city")).exists()
+    by_city = {r.city: r for r in city_statistics(Level.NATIONAL).rows}
+    for city in City.objects.all():
+        by_district = district_statistics(city, Level.NATIONAL)
+        row = by_city[city.name]
+        assert (by_district.total.factories, by_district.total.supply_chain, by_district.total.parks) == (
+            row.factories, row.supply_chain, row.parks)
+    zhongshan = [r.city for r in district_statistics(City.objects.get(name="中山市")).rows]
+    assert "火炬开发区" in zhongshan and "小榄镇" in zhongshan
+    assert "深汕特别合作区" in [r.city for r in district_statistics(City.objects.get(name="深圳市")).rows]
+
+
+def test_seed_demo_holds_a_company_on_two_lists_and_a_branch(seeded):
+    from registry.demo import GROUP_NAME
+
+    group = Enterprise.objects.get(name=GROUP_NAME)
+    units = {(u.kind, u.city.name): u for u in group.units.select_related("city")}
+    assert set(units) == {("factory", "广州市"), ("supply_chain", "广州市"), ("factory", "佛山市")}
+    factory, chain, branch = units[("factory", "广州市")], units[("supply_chain", "广州市")], units[("factory", "佛山市")]
+    assert factory.name == chain.name == group.name
+    assert factory.credit_code == chain.credit_code == group.credit_code
+    assert (branch.name, branch.branch_code, branch.credit_code) == (
+        f"{group.name}佛山分公司", branch.credit_code, branch.branch_code)
+    assert branch.credit_code != group.credit_code
+    # The group's account acts for all three; every national unit knows the list it came from.
+    from registry import access
+
+    assert access.roles_of(User.objects.get(username="ent_group")).unit_ids == {factory.pk, chain.pk, branch.pk}
+    assert not Unit.objects.filter(level=Level.NATIONAL, listed_in__isnull=True).exists()
+    assert Unit.objects.filter(listed_in__name="第八批").exists()
+
+
+def test_seed_demo_district_reviewer_sees_only_the_district(client, seeded):
+    reviewer = User.objects.get(username="th_reviewer")
+    login(client, reviewer)
+    response = client.get(reverse("registry:unit_list"))
+    names = {u.district.name for u in response.context["page"].object_list}
+    assert names == {"天河区"}
+    other = Unit.objects.filter(city__name="广州市").exclude(district__name="天河区").first()
+    assert client.get(reverse("registry:unit_detail", args=[other.pk])).status_code == 404

@@ -290,3 +290,21 @@ def test_city_bulk_upload_a_key_row_naming_a_field_twice_is_refused(client, camp
     assert response.context["parsed"].file_error == (
         f"工作表“绿色工厂”的键行中字段代码“energy_tce”出现了两次（第 {col(first)} 列和第 {col(second)} 列）。请重新下载模板。")
     assert not Filing.objects.exists()
+
+
+def test_city_bulk_upload_one_company_on_two_lists_files_each_listing(client, campaign, gz_reviewer):
+    """The factory and the supply-chain listing of one company share its credit code: each sheet is its own."""
+    factory = factories.UnitFactory(name="广汽本田汽车有限公司")
+    chain = factories.UnitFactory(name=factory.name, kind=UnitKind.SUPPLY_CHAIN, credit_code=factory.credit_code,
+                                  enterprise=factory.enterprise)
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    numbers = {k: float(v) for k, v in GOOD.items() if k not in ("product_name", "product_unit")}
+    _bulk_rows(wb, "绿色工厂", {factory.credit_code: {**numbers, "product_unit": "件"}})
+    _bulk_rows(wb, "绿色供应链管理企业", {chain.credit_code: {
+        "months_reported": 12, "purchase_total": 1000, "green_purchase": 400, "suppliers_total": 100,
+        "suppliers_audited": 60}})
+    response = client.post(reverse("reviews:city_upload", args=[2024]), {"file": _as_upload(wb)})
+    assert response.status_code == 302, response.context["parsed"].errors
+    assert sorted(Filing.objects.values_list("unit__kind", flat=True)) == ["factory", "supply_chain"]
+    assert Filing.objects.get(unit=chain).unit_id == chain.pk

@@ -83,3 +83,16 @@ def test_export_adjustments_download_button_gives_the_same_table(client, decided
     filtered = client.get(reverse("reviews:proposal_list"), {"year": decided.year, "outcome": "keep", "format": "xlsx"})
     headers, rows = _rows(b"".join(filtered.streaming_content))
     assert [r[2] for r in rows] == ["广州保留有限公司"]
+
+
+def test_adjustments_batch_column_names_a_year_list_after_the_eighth_batch(gz_reviewer):
+    from reviews.exports import adjustment_rows
+
+    campaign = open_campaign()
+    eighth = factories.UnitFactory(name="第八批工厂")
+    yearly = factories.UnitFactory(name="2024年度工厂", batch=None, year_listed=2024,
+                                   listed_in=factories.published_list("2024年度"))
+    for unit in (eighth, yearly):
+        AdjustmentProposal.objects.create(campaign=campaign, unit=unit, outcome=Outcome.KEEP)
+    rows = {r[2]: r[6] for r in adjustment_rows(AdjustmentProposal.objects.all())}
+    assert rows == {"第八批工厂": 8, "2024年度工厂": "2024年度"}

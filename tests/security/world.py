@@ -24,18 +24,22 @@ class World:
     token: str = ""
     key: object = None
     consent: object = None
+    list_import: object = None
 
 
 def build() -> World:
     campaign = rh.open_campaign()
-    gz = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州工厂")
-    gz_park = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州园区", kind=UnitKind.PARK, industry=None)
-    sz = factories.UnitFactory(city=factories.city("深圳市"), name="矩阵深圳工厂")
+    gz = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州工厂", district=factories.district("天河区"))
+    gz_park = factories.UnitFactory(city=factories.city("广州市"), name="矩阵广州园区", kind=UnitKind.PARK, industry=None,
+                                    district=factories.district("黄埔区"))
+    sz = factories.UnitFactory(city=factories.city("深圳市"), name="矩阵深圳工厂", district=factories.district("南山区"))
     users = {
         "anonymous": None,
         "province": factories.province_user("m_province"),
         "gz_reviewer": factories.city_user("广州市", "m_gz"),
         "sz_reviewer": factories.city_user("深圳市", "m_sz"),
+        # A district reviewer of 天河区: the Guangzhou factory's district, not the park's.
+        "gz_district": factories.district_user("天河区", "m_gz_tianhe"),
         "gz_enterprise": factories.enterprise_user(gz, "m_gz_ent"),
         "sz_enterprise": factories.enterprise_user(sz, "m_sz_ent"),
     }
@@ -54,6 +58,10 @@ def build() -> World:
     IncidentReport.objects.create(unit=sz, campaign=campaign, kind="safety", occurred_on=campaign.filing_due,
                                   description="矩阵深圳事故", reported_by=users["sz_reviewer"])
     world = World(campaign, {"gz": gz, "gz_park": gz_park, "sz": sz}, users, filings, proposals, assessment)
+    from registry.models import ListImport
+
+    world.list_import = ListImport.objects.create(list_name="2024年度", kind=UnitKind.FACTORY, filename="矩阵.xlsx",
+                                                  rows=[{"row": 3, "region": "广东", "name": "矩阵新工厂有限公司"}])
     # Accepted and scored: the Guangzhou factory holds a green code.
     review_services.record_checks(filings["gz"], rh.all_compliant(filings["gz"]), actor=users["gz_reviewer"])
     review_services.accept_filing(filings["gz"], actor=users["gz_reviewer"])
