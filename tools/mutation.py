@@ -7,11 +7,12 @@
 
 The rule modules are split into groups ([tool.mutation.groups] in pyproject.toml), each judged by its
 own test folders. For each group the run copies the project (the files git knows, committed or not) to
-.mutation/<group>/ and runs `mutmut run --max-children 1` there. mutmut copies that again to
+.mutation/<group>/ (.mutation/<group>--<module>... for a part of a group) and runs `mutmut run --max-children 1` there. mutmut copies that again to
 .mutation/<group>/mutants/, mutates the group's modules, runs the group's tests once to record which
 tests reach which function, and then runs, for each mutant, only the tests that reached the mutated
-function (fastest first, stopping at the first failure). Every run starts from nothing, so its figures
-never depend on an earlier run, and the working tree is never touched.
+function (fastest first, stopping at the first failure). A group that is run starts from nothing, so
+its figures never depend on an earlier run (groups not run keep their last results for the report), and
+the working tree is never touched.
 
 What the staged copy changes, and only there:
 
@@ -182,10 +183,16 @@ def main(argv: list[str]) -> int:
     tests_by_group = {g["name"]: g["tests"] for g in config["mutation"]["groups"]}
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _stop)
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
-    STAGE.mkdir()
+    runs = {}  # {stage folder: (group, modules)}: the group's name, or the group and the modules run
+    for name, members in groups.items():
+        picked = [m for m in members if m in chosen]
+        if picked:
+            folder = name if picked == members else "--".join([name, *(Path(m).stem for m in picked)])[:120]
+            runs[folder] = (name, picked)
+    STAGE.mkdir(exist_ok=True)
     (STAGE / ".gitignore").write_text("*\n")
+    for folder in runs:  # these start from nothing; other folders keep their results (the report takes
+        shutil.rmtree(STAGE / folder, ignore_errors=True)  # each module from its newest run)
     memory = Path("/dev/shm")
     in_memory = memory.is_dir() and os.access(memory, os.W_OK)
     tmp = memory / f"greenmfg-mutation-{os.getpid()}" if in_memory else STAGE / "tmp"
@@ -197,11 +204,8 @@ def main(argv: list[str]) -> int:
     try:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, check=True,
                        env={**env, "DATABASE_URL": f"sqlite:///{tmp / 'template.sqlite3'}"})
-        for name, members in groups.items():
-            members = [m for m in members if m in chosen]
-            if not members:
-                continue
-            target = STAGE / name
+        for folder, (name, members) in runs.items():
+            target = STAGE / folder
             print(f"\n=== {name}: {' '.join(members)}; tests: {' '.join(tests_by_group[name])}", flush=True)
             stage(target, files, members, tests_by_group[name])
             group_started = time.monotonic()
