@@ -55,12 +55,11 @@ def pytest_configure(config):
         config.option.reuse_db = True
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_makereport(item, call):
-    if call.when != "call" and os.environ.get("MUTANT_UNDER_TEST") == "stats":
+def pytest_runtest_logreport(report):
+    if report.when != "call" and os.environ.get("MUTANT_UNDER_TEST") == "stats":
         from mutmut.state import state
 
-        state().duration_by_test[item.nodeid] += call.duration
+        state().duration_by_test[report.nodeid] += report.duration
 
 
 def _hypothesis_profile():
