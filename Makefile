@@ -1,11 +1,12 @@
 # The two set-up commands are `make run` and `make test`; both install what they need first.
+# `make mutation` (mutation testing of the rule modules with mutmut) is slow and is not part of CI.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install run test test-all lint audit messages bench worker beat clean
+.PHONY: install run test test-all lint audit messages bench mutation worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,16 @@ bench: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python bench/run.py
 
+## Mutation testing (mutmut, serially) of the rule modules, each judged by its own tests; then the kill
+## rate per module and every surviving mutant (tools/mutation_report.py). Slow: hours for all of them
+## (see README), minutes for one module: `make mutation MODULES="registry/creditcode.py reviews/checks.py"`
+## (files or folders). JOBS=2 runs two mutants at a time. Results stay in .mutation/ for the report.
+MODULES ?=
+JOBS    ?= 1
+mutation: install
+	$(BIN)/python tools/mutation.py --jobs $(JOBS) $(MODULES); status=$$?; \
+	$(BIN)/python tools/mutation_report.py; exit $$status
+
 worker: install
 	$(BIN)/celery -A greenmfg worker -l info -Q greenmfg
 
@@ -51,4 +62,4 @@ beat: install
 	$(BIN)/celery -A greenmfg beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mutation mutants
