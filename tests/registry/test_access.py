@@ -166,3 +166,12 @@ def test_access_acting_members_gives_each_unit_its_people(tianhe_and_huangpu):
     pairs = access.acting_members(factories.Unit.objects.all())
     assert sorted((u.username, unit.pk) for u, unit in pairs) == sorted(
         [("company", tianhe.pk), ("company", chain.pk), ("plant", huangpu.pk)])
+
+
+def test_access_inactive_user_has_no_roles(gz_unit):
+    user = factories.city_user("广州市", "left_the_bureau")
+    assert access.roles_of(user).city_ids == frozenset({gz_unit.city_id})
+    user.is_active = False
+    access.forget_roles(user)
+    assert access.roles_of(user) == access.NO_ROLES
+    assert list(access.visible_units(user)) == []

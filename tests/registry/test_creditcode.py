@@ -85,3 +85,16 @@ def test_credit_code_a_failed_check_is_the_only_waivable_problem():
     assert credit_code_problem(typo).kind == "check"
     assert credit_code_problem(code[:-1]).kind == "length"
     assert credit_code_problem(code[:-1] + "I").kind == "alphabet"
+
+
+def test_creditcode_validator_refuses_with_the_reason():
+    from django.core.exceptions import ValidationError
+
+    from registry.creditcode import credit_code_error, make_code, validate_credit_code
+
+    good = make_code("440100", "MA5ABCDEF")
+    validate_credit_code(good)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    with pytest.raises(ValidationError) as refused:
+        validate_credit_code(bad)
+    assert refused.value.messages == [credit_code_error(bad)]
