@@ -201,3 +201,13 @@ def test_codes_every_event_names_its_code_and_time(make_factory):
     code = codes.apply_for_code(factories.enterprise_user(units[0]), units[0], YEAR)
     event = GreenCodeEvent.objects.get(code=code)
     assert event.at == code.issued_at
+
+
+def test_codes_revocation_touches_only_the_unit_concerned(make_factory):
+    units = _graded(make_factory, 5)
+    kept = codes.apply_for_code(factories.enterprise_user(units[1]), units[1], YEAR)
+    gone = codes.apply_for_code(factories.enterprise_user(units[0]), units[0], YEAR)
+    assert codes.revoke_unit_codes(units[0].pk, reason="removed") == 1
+    assert GreenCode.objects.get(pk=gone.pk).state == CodeState.REVOKED
+    assert GreenCode.objects.get(pk=kept.pk).state == CodeState.ISSUED
+    assert not kept.events.filter(action="revoke").exists()
