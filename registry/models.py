@@ -264,10 +264,12 @@ class Unit(models.Model):
         return self.credit_code[:4] + "*" * 9 + self.credit_code[-5:]
 
 
-class UnitHistory(models.Model):
-    """One change of one field of a unit: who, when, why, old value, new value. Never edited."""
+class HistoryEntry(models.Model):
+    """One change of one field of a registry record: who, when, why, old value, new value. Never edited.
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="history")
+    The record's model is `subject_model`; its concrete subclasses add the foreign key to it.
+    """
+
     field = models.CharField(_("field"), max_length=40)
     old_value = models.CharField(_("old value"), max_length=500, blank=True)
     new_value = models.CharField(_("new value"), max_length=500, blank=True)
@@ -279,8 +281,27 @@ class UnitHistory(models.Model):
     )
     at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
 
+    subject_model: type[models.Model]
+
     class Meta:
+        abstract = True
         ordering = ["-at", "-id"]
+
+    @property
+    def field_label(self) -> str:
+        try:
+            return self.subject_model._meta.get_field(self.field).verbose_name
+        except Exception:  # a field that no longer exists keeps its stored name
+            return self.field
+
+
+class UnitHistory(HistoryEntry):
+    """One change of one field of a unit."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="history")
+    subject_model = Unit
+
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("unit history entry")
         verbose_name_plural = _("unit history")
 
@@ -303,45 +324,21 @@ class UnitHistory(models.Model):
     def new_display(self) -> str:
         return self._display(self.new_value)
 
-    @property
-    def field_label(self) -> str:
-        try:
-            return Unit._meta.get_field(self.field).verbose_name
-        except Exception:  # a field that no longer exists keeps its stored name
-            return self.field
 
-
-class EnterpriseHistory(models.Model):
-    """One change of an enterprise (its name, its credit code): who, when, why, old and new. Never edited."""
+class EnterpriseHistory(HistoryEntry):
+    """One change of an enterprise (its name, its credit code)."""
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="history"
     )
-    field = models.CharField(_("field"), max_length=40)
-    old_value = models.CharField(_("old value"), max_length=500, blank=True)
-    new_value = models.CharField(_("new value"), max_length=500, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    source = models.CharField(_("source"), max_length=20, choices=HistorySource.choices, default=HistorySource.MANUAL)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
+    subject_model = Enterprise
 
-    class Meta:
-        ordering = ["-at", "-id"]
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("enterprise history entry")
         verbose_name_plural = _("enterprise history")
 
     def __str__(self):
         return f"{self.enterprise_id} {self.field}: {self.old_value} → {self.new_value}"
-
-    @property
-    def field_label(self) -> str:
-        try:
-            return Enterprise._meta.get_field(self.field).verbose_name
-        except Exception:  # a field that no longer exists keeps its stored name
-            return self.field
 
 
 class Membership(models.Model):
