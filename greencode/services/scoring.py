@@ -40,7 +40,7 @@ from reviews.queries import FILED_STATES  # one definition of "filed": a draft-o
 
 from .. import applicability
 from ..enums import METHOD_V1_1, METHOD_VERSIONS, RUN_MACHINE, Grade, NoCodeReason, PeerLevel, RunStatus
-from ..models import SCORED_CODES, Benchmark, CohortState, GreenCode, Score, ScoreRun
+from ..models import SCORED_CODES, Benchmark, GreenCode, Score, ScoreRun
 
 log = logging.getLogger("greenmfg.greencode")
 
@@ -529,7 +529,6 @@ def prune_runs(keep: int = KEEP_RUNS, now=None) -> int:
         return 0
     marks = ", ".join(["%s"] * len(doomed))
     with transaction.atomic():
-        CohortState.objects.filter(last_run_id__in=doomed).update(last_run=None)
         # One statement for all their scores (no green code points at them, so nothing to cascade).
         _exec(f"DELETE FROM {_t(Score._meta.db_table)} WHERE run_id IN ({marks})", doomed)  # noqa: S608 (table name from the model; values are parameters)
         ScoreRun.objects.filter(pk__in=doomed).delete()
