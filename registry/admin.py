@@ -46,14 +46,19 @@ class IndustryAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
-class UnitHistoryInline(admin.TabularInline):
-    model = UnitHistory
+class HistoryInline(admin.TabularInline):
+    """A history (registry.models.HistoryEntry) shown read-only under its subject."""
+
     extra = 0
     can_delete = False
     readonly_fields = ("field", "old_value", "new_value", "reason", "source", "actor", "at")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class UnitHistoryInline(HistoryInline):
+    model = UnitHistory
 
 
 @admin.register(District)
@@ -70,14 +75,8 @@ class PublishedListAdmin(admin.ModelAdmin):
     list_filter = ("purpose",)
 
 
-class EnterpriseHistoryInline(admin.TabularInline):
+class EnterpriseHistoryInline(HistoryInline):
     model = EnterpriseHistory
-    extra = 0
-    can_delete = False
-    readonly_fields = ("field", "old_value", "new_value", "reason", "source", "actor", "at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Enterprise)
