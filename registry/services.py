@@ -52,6 +52,8 @@ def history_entries(unit: Unit, changes: dict, *, actor, reason: str, source: st
         if old == new:
             continue
         if name == "status":
+            if new not in STATUS_MOVES:
+                raise ValueError(f"{new!r} is not a unit status")
             UNIT_MACHINE.check(STATUS_MOVES[new], old)
         setattr(unit, name, new)
         entries.append(
