@@ -49,6 +49,13 @@ def test_a_filing_covers_exactly_twelve_months(months, refused):
                         if refused else [])
 
 
+def test_a_missing_total_and_a_zero_output_value_say_what_to_do():
+    problems = checks.completeness(filing_for(months_reported=12, output_value=Decimal(0)))
+    by_field = {p.field: p.message for p in problems}
+    assert by_field["energy_tce"] == "Required: enter the year's total (0 if there was none)."
+    assert by_field["output_value"] == "The output value must be above 0 for a factory in production."
+
+
 def test_a_required_total_of_zero_is_reported_not_missing():
     totals = dict.fromkeys(Filing.REQUIRED_BY_KIND[UnitKind.FACTORY], Decimal(0))
     fields = {p.field for p in checks.completeness(filing_for(months_reported=12, **totals))}
@@ -140,6 +147,13 @@ def test_each_numerator_needs_its_denominator(field, needed):
     assert [p for p in checks.physical(filing_for(kind, **{field: value, needed: present})) if p.field == needed] == []
 
 
+def test_pairs_of_another_kind_are_skipped_and_the_rest_still_checked():
+    # a park reports no product output (the first pair) but does report renewable energy (a later one)
+    park = filing_for(UnitKind.PARK, renewable_energy_tce=Decimal(5), solid_waste_utilised_t=Decimal(9),
+                      solid_waste_generated_t=Decimal(3))
+    assert [p.field for p in checks.physical(park)] == ["solid_waste_utilised_t", "energy_tce"]
+
+
 def test_a_product_unit_left_empty_counts_as_missing():
     filing = filing_for(product_output=Decimal(3), product_unit="")
     assert [p.field for p in checks.physical(filing)] == ["product_unit"]
@@ -208,22 +222,36 @@ def test_peers_are_this_campaigns_filed_values_of_the_same_industry_and_kind():
     _filed(other_year, factories.UnitFactory(industry=chemicals), FilingState.ACCEPTED, {"energy_per_output": "1000"})
     _filed(campaign, factories.UnitFactory(industry=textiles), FilingState.ACCEPTED, {"energy_per_output": "1000"})
     _filed(campaign, factories.UnitFactory(industry=chemicals), FilingState.ACCEPTED, {"energy_per_output": "0"})
+    # eight rates and eight textile values: enough for a group of their own, which must not appear
     rate = next(code for code, ind in checks.BY_CODE.items() if ind.scored and ind.is_rate)
-    _filed(campaign, factories.UnitFactory(industry=chemicals), FilingState.ACCEPTED, {rate: "50"})
+    for v in range(40, 48):
+        _filed(campaign, factories.UnitFactory(industry=chemicals), FilingState.ACCEPTED, {rate: str(v)})
+        _filed(campaign, factories.UnitFactory(industry=textiles), FilingState.ACCEPTED, {"energy_per_output": str(v)})
+    # a value between 0 and 1 counts like any value above 0
+    _filed(campaign, factories.UnitFactory(industry=chemicals), FilingState.ACCEPTED, {"energy_per_output": "0.5"})
     # the batch: six filings, one of them already stored as submitted (counted once, with its new value)
     batch_units = [factories.UnitFactory(industry=chemicals) for _ in range(5)]
     batch = [(Filing(campaign=campaign, unit=u), {"energy_per_output": Decimal(v)})
              for u, v in zip(batch_units, (11, 12, 13, 14, 16), strict=True)]
     resubmitted = counted[0]
     batch.append((resubmitted, {"energy_per_output": Decimal(15)}))
+    # not counted from the batch: a unit without an industry (first, so that it cannot stop the loop), a value
+    # of 0, and a rate; counted: a value between 0 and 1
+    park = factories.UnitFactory(kind=UnitKind.PARK, industry=None)
+    batch.insert(0, (Filing(campaign=campaign, unit=park), {"energy_per_output": Decimal(7)}))
+    batch.append((Filing(campaign=campaign, unit=factories.UnitFactory(industry=chemicals)),
+                  {"energy_per_output": Decimal(0), rate: Decimal(50)}))
+    batch.append((Filing(campaign=campaign, unit=factories.UnitFactory(industry=chemicals)),
+                  {"energy_per_output": Decimal("0.25")}))
     context = checks.flag_context(batch)
-    values = [20, 40, 11, 12, 13, 14, 16, 15]
+    values = [20, 40, 0.5, 11, 12, 13, 14, 16, 15, 0.25]
     logs = sorted(math.log(v) for v in values)
-    median = (logs[3] + logs[4]) / 2
+    median = (logs[4] + logs[5]) / 2
     deviations = sorted(abs(v - median) for v in logs)
-    mad = (deviations[3] + deviations[4]) / 2
-    assert context.peers == {(chemicals.pk, UnitKind.FACTORY, "energy_per_output"): (
-        pytest.approx(median), pytest.approx(mad), len(values))}
+    mad = (deviations[4] + deviations[5]) / 2
+    assert context.peers == {  # textiles: no filing of the batch is in that industry, so it is not read
+        (chemicals.pk, UnitKind.FACTORY, "energy_per_output"): (pytest.approx(median), pytest.approx(mad), len(values)),
+    }
 
 
 def test_peers_of_another_kind_are_not_mixed_in():
@@ -253,6 +281,18 @@ def test_a_year_on_year_finding_carries_the_value_last_year_and_the_change_in_pe
     assert finding == checks.FlagFinding("energy_per_output", "yoy", Decimal(200), Decimal(80), Decimal("150.000"))
 
 
+def test_the_change_is_kept_to_three_decimals_and_a_small_last_value_still_counts():
+    unit = factories.UnitFactory()
+    filing = Filing(unit=unit)
+    unscored = next(c for c, i in checks.BY_CODE.items() if not i.scored)
+    context = checks.FlagContext(previous={unit.pk: {"energy_per_output": Decimal(3), "co2_per_output": Decimal("0.5")}},
+                                 peers={})
+    values = {unscored: Decimal(1), "energy_per_output": Decimal(5), "co2_per_output": Decimal(1)}  # unscored first
+    findings = checks.statistical_findings(filing, values, context)
+    assert [(f.code, f.score) for f in findings] == [("energy_per_output", Decimal("66.667")),
+                                                     ("co2_per_output", Decimal("100"))]
+
+
 def test_no_year_on_year_finding_against_zero_or_for_unchecked_indicators():
     unit = factories.UnitFactory()
     filing = Filing(unit=unit)
@@ -262,6 +302,11 @@ def test_no_year_on_year_finding_against_zero_or_for_unchecked_indicators():
                                                      unscored: Decimal(1)}}, peers={})
     values = {"energy_per_output": Decimal(100), unchecked: Decimal(100), unscored: Decimal(100)}
     assert checks.statistical_findings(filing, values, context) == []
+
+
+def test_a_value_between_0_and_1_has_a_z_score():
+    assert checks.z_score(0.5, math.log(10), 0.1) == pytest.approx(0.6745 * (math.log(0.5) - math.log(10)) / 0.1)
+    assert checks.z_score(0, math.log(10), 0.1) is None
 
 
 def test_an_outlier_finding_carries_the_industry_median_and_the_z_score():
