@@ -482,3 +482,6 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+from .models_evidence import EvidenceFile  # noqa: E402, F401  (its own module: the evidence files)

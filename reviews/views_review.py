@@ -59,6 +59,7 @@ from .services import progress
 from .services import province as province_services
 from .services import review as review_services
 from .services.review import ReviewError
+from .views_evidence import panel as evidence_panel
 
 PAGE_SIZE = 50
 
@@ -183,6 +184,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
         "history": audit_rows(audit.history(filing), "filing"),
         "filing_detail_url": url_or_none("reviews:filing_detail", pk=filing.pk),
         "incidents": list(filing.unit.incidents.all()[:5]),
+        "evidence": evidence_panel(request, filing=filing, assessments=assessments),
     }
     return render(request, "reviews/review_filing.html", context, status=status)
 
@@ -396,6 +398,7 @@ def proposal_detail(request, pk: int):
         "can_decide": roles.province and proposal.state == ProposalState.SUBMITTED,
         "can_record_miit": roles.province and proposal.state == ProposalState.APPROVED and decision is None,
         "decision_form": DecisionForm(), "miit_form": MiitDecisionForm(),
+        "evidence": evidence_panel(request, proposal=proposal),
     })
 
 
