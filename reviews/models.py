@@ -309,6 +309,9 @@ class CityPackage(models.Model):
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     is_late = models.BooleanField(_("late"), default=False)
     note = models.TextField(_("note"), blank=True)
+    # The package check at the last submission: what was still open, and the city's reason to submit anyway.
+    open_items = models.TextField(_("still open at submission"), blank=True)
+    open_items_reason = models.TextField(_("reason to submit anyway"), blank=True)
 
     class Meta:
         verbose_name = _("city package")

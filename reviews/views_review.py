@@ -470,11 +470,13 @@ def package_submit(request):
                                                      state__in=review_services.EDITABLE_PROPOSAL_STATES)
                    .select_related("unit").order_by("unit__name"))
     form = PackageForm(request.POST or None)
+    check = review_services.package_check(campaign, city)
     if request.method == "POST" and form.is_valid():
         try:
-            package = review_services.submit_package(campaign, city, actor=request.user, note=form.cleaned_data["note"])
+            package = review_services.submit_package(campaign, city, actor=request.user, note=form.cleaned_data["note"],
+                                                     reason=form.cleaned_data["reason"])
         except ReviewError as exc:
-            _fail(request, exc)
+            form.add_error("reason" if not check.ok else None, str(exc))
         else:
             if package.is_late:
                 messages.warning(request, _("The package was submitted after the city deadline and is marked late."))
@@ -484,6 +486,7 @@ def package_submit(request):
     package = CityPackage.objects.filter(campaign=campaign, city=city).first()
     return render(request, "reviews/package_form.html", {
         "form": form, "campaign": campaign, "city": city, "cities": cities, "pending": pending, "package": package,
+        "check": check,
         "late": review_services.city_deadline_passed(campaign),
         "history": audit_rows(audit.history(package), "package") if package else [],
     }, status=400 if form.errors else 200)

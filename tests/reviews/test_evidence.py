@@ -271,7 +271,7 @@ def test_the_city_attaches_assessment_files_the_enterprise_cannot(campaign, gz_u
 
 def test_only_the_province_attaches_miits_decision_to_an_approved_proposal(campaign, gz_unit, gz_reviewer, province):
     review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP}, actor=gz_reviewer)
-    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
+    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, reason="未填报，按保留报送")
     proposal = review_services.AdjustmentProposal.objects.get(unit=gz_unit)
     with pytest.raises(PermissionDenied):
         evidence.attach([upload("d.pdf", PDF)], actor=province, kind=EvidenceKind.MIIT_DECISION, proposal=proposal)
