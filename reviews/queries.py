@@ -9,6 +9,7 @@ reasons all use these, so they always agree:
 - assessment completed: an on-site assessment of the filing has both its conclusion and its completion date.
 - blocked by assessment: needs an assessment and has no completed one (no proposal can be made).
 - pending package: the city's proposals still in draft or returned, not yet sent to the province.
+- proposed: a proposal sent to the province at least once (submitted, approved or returned); a draft is not.
 - unreviewed: a filing submitted to the city and neither accepted nor returned yet.
 - without a proposal: a listed unit for which the city has opened no proposal in the campaign (a draft counts as
   opened; it is "proposed" only once submitted with the package).
@@ -22,10 +23,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from registry.enums import UnitStatus
 from registry.models import Unit
 
-from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState, FlagVerdict
+from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState, FlagVerdict, ProposalState
 from .models import AdjustmentProposal, Campaign, DataFlag, Filing, IndicatorCheck, OnSiteAssessment
 
 FILED_STATES = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
+# proposed (an opinion put forward, 已提出意见): a proposal sent to the province at least once — submitted, approved,
+# or returned by the province. A draft is not proposed yet; the city home shows drafts beside it. PROPOSED is the
+# proposal list's filter value for it.
+PROPOSED_STATES = (ProposalState.SUBMITTED, ProposalState.APPROVED, ProposalState.RETURNED)
+PROPOSED = "proposed"
 
 
 def is_filed(filing: Filing | None) -> bool:
