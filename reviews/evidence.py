@@ -310,3 +310,15 @@ def groups(files, *, assessments: dict | None = None) -> list[EvidenceGroup]:
 def open_for_download(evidence: EvidenceFile):
     """The stored bytes, as a file object (local disk or the bucket, whichever the storage is)."""
     return evidence.file.storage.open(evidence.file.name, "rb")
+
+
+def stored_names(storage, root: str = "evidence"):
+    """Every stored file under `root`, walking the storage's folders (local disk and buckets alike)."""
+    try:
+        folders, files = storage.listdir(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{root}/{name}"
+    for folder in folders:
+        yield from stored_names(storage, f"{root}/{folder}")

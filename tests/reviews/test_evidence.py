@@ -395,3 +395,20 @@ def test_evidence_storage_is_local_by_default_and_s3_when_a_bucket_is_set():
 
     storage = S3Storage(**s3["OPTIONS"])  # builds without touching the network
     assert (storage.bucket_name, storage.endpoint_url) == ("greenmfg-evidence", "http://127.0.0.1:9000")
+
+
+def test_check_evidence_finds_missing_bytes_and_orphans(draft, owner, _media):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    [kept, lost] = attach(draft, owner, [upload("a.pdf", PDF), upload("b.pdf", PDF)])
+    (_media / lost.file.name).unlink()
+    orphan = _media / "evidence" / "2099" / "1" / "orphan.pdf"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(PDF)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_evidence", "--delete-orphans", stdout=out)
+    assert json.loads(out.getvalue()) == {"rows": 2, "missing": [lost.pk], "orphans": 1, "deleted": 1}
+    assert not orphan.exists() and (_media / kept.file.name).exists()
