@@ -53,6 +53,8 @@ def can_attach_evidence(user, kind: str, *, filing=None, proposal=None) -> Decis
     """Who adds (and removes) which evidence, and when. A filing's own files (the filing, its changes, its flagged
     values) are frozen once it is submitted; the answer to a return takes files only while the filing is returned;
     the city's assessment files follow the assessment; MIIT's decision document is the province's."""
+    if (filing is None) == (kind != EvidenceKind.MIIT_DECISION) or (kind == EvidenceKind.MIIT_DECISION and proposal is None):
+        return deny(_("Files cannot be attached there."))
     if kind in (EvidenceKind.FILING, EvidenceKind.CHANGE, EvidenceKind.FLAG, EvidenceKind.RETURN_ANSWER):
         decision = can_file(user, filing.unit)
         if not decision:

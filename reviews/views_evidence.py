@@ -96,7 +96,11 @@ def _upload(request, *, filing=None, proposal=None, default_back: str):
     back = _back(request, default_back)
     if not items:
         # Nothing may be attached here now: the rule says why (frozen after submission, not the enterprise …).
-        kind = request.POST.get("item", "").partition(":")[0] or (EvidenceKind.MIIT_DECISION if proposal else EvidenceKind.FILING)
+        asked = request.POST.get("item", "").partition(":")[0]
+        if proposal is not None:
+            kind = EvidenceKind.MIIT_DECISION
+        else:
+            kind = asked if asked in EvidenceKind.values and asked != EvidenceKind.MIIT_DECISION else EvidenceKind.FILING
         require(rules.can_attach_evidence(request.user, kind, filing=filing, proposal=proposal))
     if not form.is_valid():
         for name, errors in form.errors.items():

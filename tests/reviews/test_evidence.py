@@ -412,3 +412,31 @@ def test_check_evidence_finds_missing_bytes_and_orphans(draft, owner, _media):
         call_command("check_evidence", "--delete-orphans", stdout=out)
     assert json.loads(out.getvalue()) == {"rows": 2, "missing": [lost.pk], "orphans": 1, "deleted": 1}
     assert not orphan.exists() and (_media / kept.file.name).exists()
+
+
+def test_posting_to_a_proposal_without_the_right_is_403_never_500(client, campaign, gz_unit, gz_reviewer, owner):
+    review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP}, actor=gz_reviewer)
+    proposal = review_services.AdjustmentProposal.objects.get()
+    for user, item in ((gz_reviewer, "miit_decision:"), (owner, "filing:"), (owner, "bogus:x")):
+        login(client, user)
+        response = client.post(reverse("reviews:evidence_proposal", args=[proposal.pk]),
+                               {"item": item, "files": [upload("d.pdf", PDF)]})
+        assert response.status_code == 403
+    assert EvidenceFile.objects.count() == 0
+
+
+@pytest.mark.parametrize("item", ["bogus:", "miit_decision:", "flag:nope", "", "assessment:1"])
+def test_posting_an_unknown_item_to_a_draft_saves_nothing_and_says_why(client, draft, owner, item):
+    login(client, owner)
+    response = client.post(reverse("reviews:evidence_filing", args=[draft.pk]),
+                           {"item": item, "files": [upload("a.pdf", PDF)]}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]][0].startswith("未保存任何内容。")
+    assert EvidenceFile.objects.count() == 0
+
+
+def test_the_rule_refuses_a_kind_without_its_owner(draft, owner):
+    from reviews import rules
+
+    assert rules.can_attach_evidence(owner, EvidenceKind.FILING, filing=None).reason == "此处不能上传文件。"
+    assert not rules.can_attach_evidence(owner, EvidenceKind.MIIT_DECISION, filing=draft)
