@@ -262,17 +262,22 @@ class PackageCheck:
     def ok(self) -> bool:
         return not any(getattr(self, name) for name in self.ITEMS)
 
-    def lines(self) -> list[tuple[str, str, int, list[str]]]:
-        """(key, label, count, first names) for each open item, in a fixed order."""
+    def lines(self) -> list[tuple[str, str, int, str, list[str]]]:
+        """(key, label, count, count with its unit, first names) for each open item, in a fixed order."""
         labels = {
             "unreviewed": _("Filings not reviewed"), "not_filed": _("Units that have not filed"),
             "without_proposal": _("Units without a proposal"), "pending_flags": _("Filings with a data flag to judge"),
         }
-        return [(name, str(labels[name]), getattr(self, name), self.examples.get(name, []))
-                for name in self.ITEMS if getattr(self, name)]
+        out = []
+        for name in self.ITEMS:
+            n = getattr(self, name)
+            if n:
+                counted = (_("%(n)d filing(s)") if name in ("unreviewed", "pending_flags") else _("%(n)d unit(s)")) % {"n": n}
+                out.append((name, str(labels[name]), n, counted, self.examples.get(name, [])))
+        return out
 
     def summary(self) -> str:
-        return "；".join(f"{label} {n}" for _key, label, n, _names in self.lines())
+        return "；".join(f"{label} {counted}" for _key, label, _n, counted, _names in self.lines())
 
 
 def package_check(campaign: Campaign, city: City, limit: int = 10) -> PackageCheck:

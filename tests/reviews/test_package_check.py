@@ -38,13 +38,13 @@ def test_each_open_item_is_counted_and_named(campaign, complete_city, gz_reviewe
     filing = submitted_filing(campaign, unreviewed)
     DataFlag.objects.create(filing=filing, code="energy_per_output", kind=FlagKind.YEAR_ON_YEAR, value=1)
     check = review_services.package_check(campaign, complete_city)
-    assert [(key, n, names) for key, _label, n, names in check.lines()] == [
+    assert [(key, n, names) for key, _label, n, _counted, names in check.lines()] == [
         ("unreviewed", 1, ["待审核工厂"]),
         ("not_filed", 1, ["未填报工厂"]),
         ("without_proposal", 2, [not_filed.name, unreviewed.name]),
         ("pending_flags", 1, ["待审核工厂"]),
     ]
-    assert check.summary() == "未审核的动态管理表 1；未填报的单位 1；无调整意见的单位 2；有待判定异常数据的动态管理表 1"
+    assert check.summary() == "未审核的动态管理表 1 份；未填报的单位 1 家；无调整意见的单位 2 家；有待判定异常数据的动态管理表 1 份"
 
 
 def test_a_judged_flag_is_no_longer_pending(campaign, gz_unit, gz_reviewer):
@@ -69,7 +69,7 @@ def test_submitting_with_open_items_needs_a_reason(campaign, complete_city, gz_r
     factories.UnitFactory(city=complete_city, name="未填报工厂")
     with pytest.raises(ReviewError) as exc:
         review_services.submit_package(campaign, complete_city, actor=gz_reviewer, reason="  ")
-    assert str(exc.value) == ("报送前检查发现未完成事项（未填报的单位 1；无调整意见的单位 1）：如仍要报送，请说明理由。")
+    assert str(exc.value) == ("报送前检查发现未完成事项（未填报的单位 1 家；无调整意见的单位 1 家）：如仍要报送，请说明理由。")
     assert CityPackage.objects.count() == 0
     assert AdjustmentProposal.objects.get().state == ProposalState.DRAFT
 
@@ -78,9 +78,9 @@ def test_the_reason_and_the_open_items_are_kept_for_the_province(campaign, compl
     factories.UnitFactory(city=complete_city, name="未填报工厂")
     package = review_services.submit_package(campaign, complete_city, actor=gz_reviewer, reason="该厂已停产，另行上报")
     package.refresh_from_db()
-    assert (package.open_items, package.open_items_reason) == ("未填报的单位 1；无调整意见的单位 1", "该厂已停产，另行上报")
+    assert (package.open_items, package.open_items_reason) == ("未填报的单位 1 家；无调整意见的单位 1 家", "该厂已停产，另行上报")
     comment = audit.history(package).get(action="submit").comment
-    assert comment == "1 条调整意见；仍未完成：未填报的单位 1；无调整意见的单位 1；仍要报送的理由：该厂已停产，另行上报"
+    assert comment == "1 条调整意见；仍未完成：未填报的单位 1 家；无调整意见的单位 1 家；仍要报送的理由：该厂已停产，另行上报"
 
 
 def test_a_complete_package_needs_no_reason_and_clears_an_earlier_one(campaign, complete_city, gz_reviewer, gz_unit):
@@ -97,7 +97,7 @@ def test_package_page_shows_the_check_and_refuses_without_a_reason(client, campa
     factories.UnitFactory(city=complete_city, name="未填报工厂")
     login(client, gz_reviewer)
     page = client.get(reverse("reviews:package_submit"), {"year": campaign.year})
-    assert [(k, n) for k, _label, n, _names in page.context["check"].lines()] == [("not_filed", 1), ("without_proposal", 1)]
+    assert [(k, n) for k, _label, n, _counted, _names in page.context["check"].lines()] == [("not_filed", 1), ("without_proposal", 1)]
     response = client.post(reverse("reviews:package_submit"), {"year": campaign.year, "city": complete_city.pk,
                                                                "confirm": "on"})
     assert response.status_code == 400
@@ -115,4 +115,4 @@ def test_the_province_dashboard_shows_the_reason(client, campaign, complete_city
     login(client, province)
     rows = client.get(reverse("reviews:province_dashboard"), {"year": campaign.year}).context["rows"]
     [row] = [r for r in rows if r.city == complete_city]
-    assert (row.package.open_items, row.package.open_items_reason) == ("未填报的单位 1；无调整意见的单位 1", "已停产")
+    assert (row.package.open_items, row.package.open_items_reason) == ("未填报的单位 1 家；无调整意见的单位 1 家", "已停产")
