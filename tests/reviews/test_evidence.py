@@ -440,3 +440,27 @@ def test_the_rule_refuses_a_kind_without_its_owner(draft, owner):
 
     assert rules.can_attach_evidence(owner, EvidenceKind.FILING, filing=None).reason == "此处不能上传文件。"
     assert not rules.can_attach_evidence(owner, EvidenceKind.MIIT_DECISION, filing=draft)
+
+
+def test_a_district_reviewer_downloads_the_files_of_the_districts_units_only(client, campaign, owner, gz_unit):
+    tianhe = factories.district("天河区")
+    inside = factories.UnitFactory(name="天河佐证工厂", district=tianhe)
+    filing = filing_services.filing_for(campaign, inside)
+    inside_owner = factories.enterprise_user(inside, "ent_tianhe")
+    filing_services.save_filing(filing, totals(), actor=inside_owner)
+    [own] = attach(filing, inside_owner, [upload("a.pdf", PDF)])
+    draft = filing_services.filing_for(campaign, gz_unit)
+    filing_services.save_filing(draft, totals(), actor=owner)
+    [other] = attach(draft, owner, [upload("b.pdf", PDF)])
+    login(client, factories.district_user("天河区", "tianhe_reviewer", city_name="广州市"))
+    assert client.get(reverse("reviews:evidence_download", args=[own.pk])).status_code == 200
+    assert client.get(reverse("reviews:evidence_download", args=[other.pk])).status_code == 404
+
+
+def test_the_admin_lists_evidence_without_a_link_to_the_stored_file(client, draft, owner):
+    [saved] = attach(draft, owner, [upload("a.pdf", PDF)])
+    admin = factories.UserFactory(username="ops", is_staff=True, is_superuser=True)
+    login(client, admin)
+    response = client.get(reverse("admin:reviews_evidencefile_change", args=[saved.pk]))
+    assert response.status_code == 200
+    assert "file" not in response.context["adminform"].form.fields

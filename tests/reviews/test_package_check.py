@@ -116,3 +116,14 @@ def test_the_province_dashboard_shows_the_reason(client, campaign, complete_city
     rows = client.get(reverse("reviews:province_dashboard"), {"year": campaign.year}).context["rows"]
     [row] = [r for r in rows if r.city == complete_city]
     assert (row.package.open_items, row.package.open_items_reason) == ("未填报的单位 1 家；无调整意见的单位 1 家", "已停产")
+
+
+def test_the_proposal_page_shows_the_province_the_packages_open_items(client, campaign, complete_city, gz_reviewer,
+                                                                       gz_unit, province):
+    factories.UnitFactory(city=complete_city, name="未填报工厂")
+    review_services.submit_package(campaign, complete_city, actor=gz_reviewer, reason="已停产")
+    login(client, province)
+    proposal = AdjustmentProposal.objects.get(unit=gz_unit)
+    response = client.get(reverse("reviews:proposal_detail", args=[proposal.pk]))
+    assert response.context["proposal"].package.open_items_reason == "已停产"
+    assert 'id="package-open-items"' in response.content.decode()
