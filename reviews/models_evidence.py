@@ -39,7 +39,7 @@ class EvidenceFile(models.Model):
                               help_text=_("Which item of its kind: a change's key, an indicator's code, an assessment."))
     file = models.FileField(_("file"), storage=evidence_storage, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=60)
+    content_type = models.CharField(_("file type"), max_length=60)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
