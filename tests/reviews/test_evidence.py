@@ -464,3 +464,38 @@ def test_the_admin_lists_evidence_without_a_link_to_the_stored_file(client, draf
     response = client.get(reverse("admin:reviews_evidencefile_change", args=[saved.pk]))
     assert response.status_code == 200
     assert "file" not in response.context["adminform"].form.fields
+
+
+# --- the rule, state by state ---------------------------------------------------------------------------------
+
+RULE_TABLE = [  # kind, who, {state: allowed}
+    (EvidenceKind.FILING, "owner", {"draft": True, "submitted": False, "returned": False, "accepted": False}),
+    (EvidenceKind.CHANGE, "owner", {"draft": True, "submitted": False, "returned": False, "accepted": False}),
+    (EvidenceKind.FLAG, "owner", {"draft": True, "submitted": False, "returned": False, "accepted": False}),
+    (EvidenceKind.RETURN_ANSWER, "owner", {"draft": False, "submitted": False, "returned": True, "accepted": False}),
+    (EvidenceKind.ASSESSMENT, "city", {"draft": False, "submitted": True, "returned": False, "accepted": True}),
+    (EvidenceKind.FILING, "city", {"draft": False, "submitted": False, "returned": False, "accepted": False}),
+    (EvidenceKind.ASSESSMENT, "owner", {"draft": False, "submitted": False, "returned": False, "accepted": False}),
+    (EvidenceKind.ASSESSMENT, "province", {"draft": False, "submitted": False, "returned": False, "accepted": False}),
+]
+
+
+@pytest.mark.parametrize("kind,who,expected", RULE_TABLE)
+def test_rule_can_attach_evidence_state_by_state(kind, who, expected, gz_unit, owner, gz_reviewer, province):
+    from reviews import rules
+    from reviews.models import Filing
+
+    user = {"owner": owner, "city": gz_reviewer, "province": province}[who]
+    answers = {state: bool(rules.can_attach_evidence(user, kind, filing=Filing(unit=gz_unit, state=state)))
+               for state in expected}
+    assert answers == expected
+
+
+@pytest.mark.parametrize("state,allowed", [("draft", False), ("submitted", False), ("approved", True), ("returned", False)])
+def test_rule_miit_document_only_on_an_approved_proposal(state, allowed, gz_unit, province, gz_reviewer):
+    from reviews import rules
+    from reviews.models import AdjustmentProposal
+
+    proposal = AdjustmentProposal(unit=gz_unit, state=state)
+    assert bool(rules.can_attach_evidence(province, EvidenceKind.MIIT_DECISION, proposal=proposal)) is allowed
+    assert not rules.can_attach_evidence(gz_reviewer, EvidenceKind.MIIT_DECISION, proposal=proposal)
