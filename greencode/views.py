@@ -20,7 +20,7 @@ from registry import rules as registry_rules
 from registry.enums import UnitKind
 from registry.models import Unit
 from registry.views import paginate, querystring_without_page
-from registry.xlsx import Sheet, xlsx_response
+from registry.xlsx import Sheet, filter_line, xlsx_response
 from reviews.indicators import BY_CODE
 
 from . import applicability, links, qr, ratelimit
@@ -268,18 +268,31 @@ def run_detail(request, run_id: int):
                                                          "previous": pages.previous_run(run) if run.finished_at else None})
 
 
-@login_required
-def run_scores(request, run_id: int):
-    run = _run(request, run_id)
+def _filtered_scores(request, run: ScoreRun):
+    """The run's scores with the page's filters (grade, no-code reason, name or code), and the filter line naming them.
+    The list page and its export share it, so the export is exactly what is on screen."""
     # Rank order, ties by unit id: the (run, rank) index answers a page without sorting the whole run.
     qs = Score.objects.filter(run=run).select_related("unit", "unit__city", "industry").order_by("rank", "unit_id")
     grade, reason, q = request.GET.get("grade", ""), request.GET.get("reason", ""), request.GET.get("q", "").strip()
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
+    else:
+        grade = ""
     if reason in NoCodeReason.values and reason:
         qs = qs.filter(reason=reason)
+    else:
+        reason = ""
     if q:
         qs = qs.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__iexact=q))
+    filters = filter_line([("等级", grade), ("未赋码原因", NoCodeReason(reason).label if reason else ""),
+                           ("名称或信用代码", q)])
+    return qs, (grade, reason, q), filters
+
+
+@login_required
+def run_scores(request, run_id: int):
+    run = _run(request, run_id)
+    qs, (grade, reason, q), _filters = _filtered_scores(request, run)
     page = paginate(request, qs)
     page.object_list = list(page.object_list)
     for score in page.object_list:
@@ -287,7 +300,7 @@ def run_scores(request, run_id: int):
     return render(request, "greencode/run_scores.html", {
         "run": run, "page": page, "grade": grade, "reason": reason, "q": q,
         "grades": Grade.values, "reasons": [r for r in NoCodeReason if r.value],
-        "querystring": querystring_without_page(request)})
+        "querystring": querystring_without_page(request), "export_query": querystring_without_page(request)})
 
 
 @login_required
@@ -315,11 +328,11 @@ def run_export(request, run_id: int):
     run = _run(request, run_id)
     codes = scoring.indicator_weights()
 
+    scores, _values, filters = _filtered_scores(request, run)
+
     def rows():
         # The run (with its large JSON of peer groups) is read once and shared, not joined into every row.
-        qs = (Score.objects.filter(run=run).select_related("unit", "unit__city", "industry")
-              .order_by("rank", "unit__name").iterator(chunk_size=2000))
-        for s in qs:
+        for s in scores.iterator(chunk_size=2000):
             s.run = run
             subs = {r["code"]: r for r in s.indicator_rows()}
             yield [s.unit.name, s.unit.credit_code, s.unit.city.name, str(s.industry), s.grade,
@@ -334,7 +347,7 @@ def run_export(request, run_id: int):
     title = _("Green-code scores %(year)s, %(level)s, run %(id)s") % {
         "year": run.year, "level": run.get_level_display(), "id": run.pk}
     return xlsx_response(f"greencode-{run.year}-{run.level}-run{run.pk}.xlsx",
-                         [Sheet(title=str(run.year), headers=headers, rows=rows(), title_line=title)])
+                         [Sheet(title=str(run.year), headers=headers, rows=rows(), title_line=title, note_line=filters)])
 
 
 @login_required

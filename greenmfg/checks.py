@@ -1,5 +1,7 @@
 """Deployment checks of our own, run by `manage.py check --deploy`."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -34,5 +36,22 @@ def trusted_proxies_in_production(app_configs, **kwargs):
             hint="Set DJANGO_TRUSTED_PROXIES to the number of proxies in front of the portal (1 for one nginx), "
                  "or to 0 only if clients connect to gunicorn directly (then silence greenmfg.W002).",
             id="greenmfg.W002",
+        )]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def evidence_storage_in_production(app_configs, **kwargs):
+    """Evidence files must live where the backup finds them: a bucket, or a directory named outside the checkout."""
+    backend = settings.STORAGES.get("evidence", {}).get("BACKEND", "")
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    inside_checkout = media_root == Path(settings.BASE_DIR).resolve() or Path(settings.BASE_DIR).resolve() in media_root.parents
+    if getattr(settings, "PRODUCTION", False) and backend.endswith("FileSystemStorage") and inside_checkout:
+        return [Warning(
+            f"Evidence files would be stored inside the code checkout ({media_root}), on this host only and outside "
+            "the documented backup.",
+            hint="Set EVIDENCE_S3_BUCKET (and EVIDENCE_S3_ENDPOINT_URL) so every app host shares one bucket, or, "
+                 "with a single app host, DJANGO_MEDIA_ROOT to a backed-up directory such as /var/lib/greenmfg/media.",
+            id="greenmfg.W003",
         )]
     return []

@@ -197,7 +197,37 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+
+def evidence_storage(environ=os.environ) -> dict:
+    """The "evidence" storage: files under MEDIA_ROOT/evidence/ (one app host), or an S3-compatible bucket shared by every app
+    host when EVIDENCE_S3_BUCKET is set (MinIO in the data centre, or any S3-compatible object store). The
+    credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), never from the repository.
+    Files are always streamed through the portal (access checked on every download), never linked directly."""
+    bucket = environ.get("EVIDENCE_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"base_url": None,
+                            "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750}}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("EVIDENCE_S3_REGION") or None,
+        "location": environ.get("EVIDENCE_S3_PREFIX", ""),
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
+        "addressing_style": environ.get("EVIDENCE_S3_ADDRESSING_STYLE", "path"),
+        "object_parameters": {"ContentDisposition": "attachment"},
+    }}
+
+
+STORAGES["evidence"] = evidence_storage()
+# Evidence files: PDF, OFD, JPG and PNG, recognised by their content (reviews/evidence.py).
+EVIDENCE_MAX_MB = int(env("EVIDENCE_MAX_MB", "10"))  # one file; nginx's client_max_body_size must allow it
+EVIDENCE_MAX_FILES_PER_ITEM = int(env("EVIDENCE_MAX_FILES_PER_ITEM", "10"))  # per change, flag, assessment …
+EVIDENCE_MAX_FILES_PER_FILING = int(env("EVIDENCE_MAX_FILES_PER_FILING", "60"))  # every kind together
+EVIDENCE_OFD_MAX_EXPANDED_MB = int(env("EVIDENCE_OFD_MAX_EXPANDED_MB", "100"))  # an OFD's parts, unpacked
+EVIDENCE_OFD_MAX_RATIO = int(env("EVIDENCE_OFD_MAX_RATIO", "100"))  # expansion of one part: more is a zip bomb
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -52,8 +52,9 @@ def district_stats_sheet(city, level: str | None = Level.NATIONAL, published=Non
     )
 
 
-def unit_list_sheet(units) -> Sheet:
-    """The units of a (filtered) queryset, streamed in chunks: memory stays bounded for any size."""
+def unit_list_sheet(units, filters: str | None = None) -> Sheet:
+    """The units of a (filtered) queryset, streamed in chunks: memory stays bounded for any size. `filters` is the
+    filter line (registry.xlsx.filter_line) naming what the list was narrowed to."""
 
     def rows():
         with translation.override("zh-hans"):
@@ -64,5 +65,5 @@ def unit_list_sheet(units) -> Sheet:
                        str(unit.get_level_display()), unit.list_label, unit.year_listed,
                        str(unit.industry) if unit.industry_id else "", unit.evaluator, str(unit.get_status_display())]
 
-    return Sheet(title="绿色制造名单", headers=UNIT_LIST_HEADERS, rows=rows(),
+    return Sheet(title="绿色制造名单", headers=UNIT_LIST_HEADERS, rows=rows(), note_line=filters,
                  widths=[8, 40, 22, 40, 10, 14, 22, 10, 12, 10, 30, 30, 10])

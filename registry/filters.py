@@ -97,3 +97,24 @@ class PublicUnitFilter(BootstrapFilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(name__icontains=value) if value else queryset
+
+
+def active_filters(filterset) -> list[tuple]:
+    """(label, shown value) of each filter the person set, in the form's order: what an export names."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    pairs = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        field = filterset.form.fields[name]
+        values = value if isinstance(value, list | tuple) else [value]
+        choices = dict(getattr(field, "flat_choices", None) or getattr(field, "choices", None) or []) \
+            if not hasattr(field, "queryset") else {}
+        if isinstance(filterset.filters.get(name), django_filters.OrderingFilter):
+            # "-name" is the descending sort by name: the plain field's label, and the direction in words.
+            shown = [f"{choices.get(v.lstrip('-'), v)}{'（降序）' if v.startswith('-') else ''}" for v in values]
+        else:
+            shown = [str(choices.get(v, v)) for v in values]
+        pairs.append((field.label, "、".join(shown)))
+    return pairs

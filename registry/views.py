@@ -17,12 +17,12 @@ from greenmfg.rules import require
 from . import access, rules, services
 from .enums import Level, ListPurpose, UnitStatus
 from .exports import city_stats_sheet, district_stats_sheet, unit_list_sheet
-from .filters import PublicUnitFilter, UnitFilter
+from .filters import PublicUnitFilter, UnitFilter, active_filters
 from .forms import UnitEditForm, UnitImportForm
 from .importer import import_units, template_sheets
 from .models import City, PublishedList, Unit
 from .params import int_or_none
-from .xlsx import xlsx_response
+from .xlsx import filter_line, xlsx_response
 
 PAGE_SIZE = 50
 
@@ -121,7 +121,8 @@ def unit_list_xlsx(request):
     """Exactly the filtered list the person is looking at, streamed."""
     unit_filter = _filtered_units(request)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return xlsx_response(f"绿色制造名单-{stamp}.xlsx", [unit_list_sheet(unit_filter.qs)])
+    return xlsx_response(f"绿色制造名单-{stamp}.xlsx",
+                         [unit_list_sheet(unit_filter.qs, filter_line(active_filters(unit_filter)))])
 
 
 def _visible_unit(request, pk: int):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.http import FileResponse
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -52,6 +53,25 @@ class Sheet:
     widths: Sequence[int] | None = None
     title_line: str | None = None
     note_line: str | None = None
+
+
+NO_FILTER = "无（全部）"
+
+
+def filter_line(pairs: Iterable[tuple]) -> str:
+    """The filter a list was exported with, for the sheet's note line, always in Chinese:
+    "筛选：城市=广州市；状态=已提交" — or "筛选：无（全部）" when nothing narrows the list."""
+    with translation.override("zh-hans"):
+        shown = [f"{label}={value}" for label, value in pairs if value not in (None, "")]
+    return "筛选：" + ("；".join(shown) if shown else NO_FILTER)
+
+
+def export_query(request) -> str:
+    """The page's own query string with format=xlsx: the export link of a filtered list."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["format"] = "xlsx"
+    return params.urlencode()
 
 
 def write_workbook(target, sheets: Sequence[Sheet]) -> None:

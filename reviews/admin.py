@@ -7,6 +7,7 @@ from .models import (
     Campaign,
     CityPackage,
     DataFlag,
+    EvidenceFile,
     Filing,
     IncidentReport,
     IndicatorCheck,
@@ -46,6 +47,18 @@ class TransitionAdmin(ReadOnlyAdmin):
     list_display = ("at", "content_type", "object_id", "action", "from_state", "to_state", "actor")
     list_filter = ("content_type", "action")
     list_select_related = ("content_type", "actor")
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    """Who attached what to which filing. The stored file itself is reached only through the portal's download (the
+    access rule), never from here: no storage link (a bucket's link would bypass the rule)."""
+
+    list_display = ("name", "kind", "target", "unit", "campaign", "size", "content_type", "uploaded_by", "uploaded_at")
+    list_filter = ("campaign", "kind", "content_type")
+    search_fields = ("name", "sha256", "unit__name", "unit__credit_code")
+    list_select_related = ("unit", "campaign", "uploaded_by")
+    exclude = ("file",)
 
 
 for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog,

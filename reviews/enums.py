@@ -129,3 +129,18 @@ PACKAGE_MACHINE = Machine("package", PackageState, [
 # Records without a state of their own: every change is still one audited action.
 CAMPAIGN_ACTIONS = {"create": _("Created"), "edit": _("Changed")}
 INCIDENT_ACTIONS = {"report": _("Reported")}
+
+
+class EvidenceKind(models.TextChoices):
+    """What an evidence file stands behind (reviews/models_evidence.py); its `target` names the item."""
+
+    FILING = "filing", _("The filing as a whole")
+    CHANGE = "change", _("A declared change")
+    FLAG = "flag", _("A flagged value")
+    RETURN_ANSWER = "return_answer", _("The answer to a return")
+    ASSESSMENT = "assessment", _("On-site assessment")
+    MIIT_DECISION = "miit_decision", _("MIIT's decision document")
+
+
+# Evidence files are added and removed without a state change; each is one audited action on its filing or proposal.
+EVIDENCE_ACTIONS = {"evidence_added": _("Evidence file added"), "evidence_removed": _("Evidence file removed")}

@@ -208,6 +208,9 @@ class ProposalForm(forms.ModelForm):
 class PackageForm(forms.Form):
     note = forms.CharField(label=_("Note to the province"), required=False, max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    reason = forms.CharField(label=_("Reason to submit anyway"), required=False, max_length=4000,
+                             help_text=_("Needed only when the package check above lists open items; the province sees it."),
+                             widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
     confirm = forms.BooleanField(label=_("I have checked the proposals and submit them to the province."),
                                  error_messages={"required": _("Tick the box to confirm the submission.")})
 

@@ -309,6 +309,9 @@ class CityPackage(models.Model):
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     is_late = models.BooleanField(_("late"), default=False)
     note = models.TextField(_("note"), blank=True)
+    # The package check at the last submission: what was still open, and the city's reason to submit anyway.
+    open_items = models.TextField(_("still open at submission"), blank=True)
+    open_items_reason = models.TextField(_("reason to submit anyway"), blank=True)
 
     class Meta:
         verbose_name = _("city package")
@@ -482,3 +485,6 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+from .models_evidence import EvidenceFile  # noqa: E402, F401  (its own module: the evidence files)

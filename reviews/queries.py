@@ -9,6 +9,11 @@ reasons all use these, so they always agree:
 - assessment completed: an on-site assessment of the filing has both its conclusion and its completion date.
 - blocked by assessment: needs an assessment and has no completed one (no proposal can be made).
 - pending package: the city's proposals still in draft or returned, not yet sent to the province.
+- proposed: a proposal sent to the province at least once (submitted, approved or returned); a draft is not.
+- unreviewed: a filing submitted to the city and neither accepted nor returned yet.
+- without a proposal: a listed unit for which the city has opened no proposal in the campaign (a draft counts as
+  opened; it is "proposed" only once submitted with the package).
+- pending flag: a filed filing with a data flag the city has not judged yet.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from registry.enums import UnitStatus
 from registry.models import Unit
 
-from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState
-from .models import AdjustmentProposal, Campaign, Filing, IndicatorCheck, OnSiteAssessment
+from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState, FlagVerdict, ProposalState
+from .models import AdjustmentProposal, Campaign, DataFlag, Filing, IndicatorCheck, OnSiteAssessment
 
 FILED_STATES = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
+# proposed (an opinion put forward, 已提出意见): a proposal sent to the province at least once — submitted, approved,
+# or returned by the province. A draft is not proposed yet; the city home shows drafts beside it. PROPOSED is the
+# proposal list's filter value for it.
+PROPOSED_STATES = (ProposalState.SUBMITTED, ProposalState.APPROVED, ProposalState.RETURNED)
+PROPOSED = "proposed"
 
 
 def is_filed(filing: Filing | None) -> bool:
@@ -83,3 +93,23 @@ def blocked_by_assessment(filing: Filing | None) -> bool:
 def pending_package(campaign: Campaign, city) -> QuerySet[AdjustmentProposal]:
     """The city's proposals not yet sent to the province."""
     return AdjustmentProposal.objects.filter(campaign=campaign, unit__city=city, state__in=EDITABLE_PROPOSAL_STATES)
+
+
+def unreviewed_filings(campaign: Campaign, cities=None) -> QuerySet[Filing]:
+    """Submitted filings the city has neither accepted nor returned."""
+    filings = Filing.objects.filter(campaign=campaign, state=FilingState.SUBMITTED)
+    return filings.filter(unit__city__in=cities) if cities is not None else filings
+
+
+def units_without_proposal(campaign: Campaign, cities=None) -> QuerySet[Unit]:
+    """Listed units for which no proposal (of any state) exists in the campaign."""
+    proposed = AdjustmentProposal.objects.filter(campaign=campaign, unit=OuterRef("pk"))
+    units = Unit.objects.filter(status=UnitStatus.LISTED).exclude(Exists(proposed))
+    return units.filter(city__in=cities) if cities is not None else units
+
+
+def pending_flag_filings(campaign: Campaign, cities=None) -> QuerySet[Filing]:
+    """Filed filings with a data flag still awaiting the city's verdict."""
+    pending = DataFlag.objects.filter(filing=OuterRef("pk"), verdict=FlagVerdict.PENDING)
+    filings = filed_filings(campaign).filter(Exists(pending))
+    return filings.filter(unit__city__in=cities) if cities is not None else filings

@@ -12,6 +12,7 @@ from greenmfg.rules import ALLOWED, Decision, deny
 from registry import rules as registry_rules
 
 from . import queries
+from .enums import EvidenceKind, FilingState, ProposalState
 
 
 def can_file(user, unit) -> Decision:
@@ -44,3 +45,35 @@ def proposal_not_blocked(filing) -> Decision:
         return deny(_("A key indicator was found non-compliant: complete an on-site assessment (with its "
                       "conclusion and date) before proposing an outcome."))
     return ALLOWED
+
+
+# --- evidence files (reviews/evidence.py) -------------------------------------------------------------------
+
+def can_attach_evidence(user, kind: str, *, filing=None, proposal=None) -> Decision:
+    """Who adds (and removes) which evidence, and when. A filing's own files (the filing, its changes, its flagged
+    values) are frozen once it is submitted; the answer to a return takes files only while the filing is returned;
+    the city's assessment files follow the assessment; MIIT's decision document is the province's."""
+    if (filing is None) == (kind != EvidenceKind.MIIT_DECISION) or (kind == EvidenceKind.MIIT_DECISION and proposal is None):
+        return deny(_("Files cannot be attached there."))
+    if kind in (EvidenceKind.FILING, EvidenceKind.CHANGE, EvidenceKind.FLAG, EvidenceKind.RETURN_ANSWER):
+        decision = can_file(user, filing.unit)
+        if not decision:
+            return decision
+        if kind == EvidenceKind.RETURN_ANSWER:
+            if filing.state != FilingState.RETURNED:
+                return deny(_("Files for an answer are added only while the filing is returned to the enterprise."))
+            return ALLOWED
+        if filing.state != FilingState.DRAFT:
+            return deny(_("The filing's files are frozen once it is submitted; answer a return with new files instead."))
+        return ALLOWED
+    if kind == EvidenceKind.ASSESSMENT:
+        decision = can_review(user, filing.unit)
+        if decision and filing.state not in (FilingState.SUBMITTED, FilingState.ACCEPTED):
+            return deny(_("Assessment files are added to a submitted or accepted filing."))
+        return decision
+    if kind == EvidenceKind.MIIT_DECISION:
+        decision = can_decide(user)
+        if decision and proposal.state != ProposalState.APPROVED:
+            return deny(_("MIIT's decision document is added to a proposal the province has approved."))
+        return decision
+    return deny(_("Files cannot be attached there."))

@@ -21,6 +21,7 @@ from .forms_filing import SECTIONS, BulkUploadForm, FilingForm, UploadForm, unit
 from .indicators import BY_CODE, indicators_for
 from .models import Campaign, Filing
 from .services import filings as service
+from .views_evidence import panel as evidence_panel
 
 
 def _campaign(year: int) -> Campaign:
@@ -107,6 +108,7 @@ def filing_edit(request, year: int, unit_pk: int):
         "campaign": campaign, "unit": unit, "filing": filing, "form": form,
         "indicator_rows": _indicator_rows(filing), "flags": _flags(filing),
         "history": audit.history(filing) if filing.pk else [],
+        "evidence": evidence_panel(request, filing=filing),
     })
 
 
@@ -125,6 +127,7 @@ def filing_detail(request, pk: int):
         "filing": filing, "unit": filing.unit, "sections": sections,
         "indicator_rows": _indicator_rows(filing), "flags": _flags(filing), "history": audit.history(filing),
         "can_edit": filing.is_editable and service.can_file_for(request.user, filing.unit),
+        "evidence": evidence_panel(request, filing=filing),
     })
 
 

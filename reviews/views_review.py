@@ -22,12 +22,12 @@ from registry import access
 from registry.enums import UnitStatus
 from registry.params import int_list, int_or_none
 from registry.views import paginate, querystring_without_page
-from registry.xlsx import xlsx_response
+from registry.xlsx import export_query, filter_line, xlsx_response
 
 from . import audit
 from . import rules as review_rules
 from .enums import CheckVerdict, FilingState, FlagVerdict, Outcome, ProposalState
-from .exports import adjustment_sheet, summary_proposals
+from .exports import adjustment_sheet, not_filed_sheet, proposal_list_sheet, review_queue_sheet, summary_proposals
 from .forms import (
     AcceptFilingForm,
     AssessmentForm,
@@ -53,12 +53,14 @@ from .models import (
     IndicatorCheck,
     MiitDecision,
 )
+from .queries import PROPOSED, PROPOSED_STATES
 from .services import campaigns as campaign_services
 from .services import incidents as incident_services
 from .services import progress
 from .services import province as province_services
 from .services import review as review_services
 from .services.review import ReviewError
+from .views_evidence import panel as evidence_panel
 
 PAGE_SIZE = 50
 
@@ -141,12 +143,23 @@ def review_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         filings = filings.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__startswith=q.upper()))
+    if request.GET.get("format") == "xlsx":
+        filters = filter_line([("年度", campaign.year), ("城市", _city_name(cities, city)),
+                               ("状态", dict(FilingState.choices).get(state, "")), ("名称或信用代码", q)])
+        return xlsx_response(f"review-queue-{campaign.year}.xlsx", [review_queue_sheet(filings, campaign.year, filters)])
     page = paginate(request, filings, PAGE_SIZE)
     return render(request, "reviews/review_list.html", {
         "campaign": campaign, "page": page, "querystring": querystring_without_page(request),
+        "export_query": export_query(request),
         "states": FilingState.choices, "state": state, "cities": cities, "city": city or "", "q": q,
         "show_city_filter": access.roles_of(request.user).province or len(access.roles_of(request.user).city_ids) > 1,
     })
+
+
+def _city_name(cities, city_id) -> str:
+    """The name of the city a list is filtered to ("" when it is not)."""
+    pk = int_or_none(city_id)
+    return next((c.name for c in cities if c.pk == pk), "") if pk is not None else ""
 
 
 def _review_filing(request, pk: int) -> Filing:
@@ -183,6 +196,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
         "history": audit_rows(audit.history(filing), "filing"),
         "filing_detail_url": url_or_none("reviews:filing_detail", pk=filing.pk),
         "incidents": list(filing.unit.incidents.all()[:5]),
+        "evidence": evidence_panel(request, filing=filing, assessments=assessments),
     }
     return render(request, "reviews/review_filing.html", context, status=status)
 
@@ -319,23 +333,28 @@ def proposal_list(request):
     state = params.get("state", "")
     if state in ProposalState.values:
         proposals = proposals.filter(state=state)
+    elif state == PROPOSED:
+        proposals = proposals.filter(state__in=PROPOSED_STATES)
     late = params.get("late", "")
     if late in ("1", "0"):
         proposals = proposals.filter(is_late=late == "1")
     q = params.get("q", "").strip()
     if q:
         proposals = proposals.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__startswith=q.upper()))
+    cities = access.visible_cities(request.user).order_by("seed_order")
+    states = [*ProposalState.choices, (PROPOSED, _("Sent to the province (any decision)"))]
     if params.get("format") == "xlsx":
-        return xlsx_response(f"adjustments-{campaign.year}-filtered.xlsx", [adjustment_sheet(proposals, campaign.year)])
+        filters = filter_line([("年度", campaign.year), ("城市", _city_name(cities, city)),
+                               ("调整类型", dict(Outcome.choices).get(outcome, "")), ("状态", dict(states).get(state, "")),
+                               ("是否逾期", {"1": "逾期", "0": "按时"}.get(late, "")), ("名称或信用代码", q)])
+        return xlsx_response(f"adjustments-{campaign.year}-filtered.xlsx",
+                             [proposal_list_sheet(proposals, campaign.year, filters)])
     page = paginate(request, proposals, PAGE_SIZE)
-    params_wo_format = request.GET.copy()
-    params_wo_format.pop("page", None)
-    params_wo_format["format"] = "xlsx"
     return render(request, "reviews/proposal_list.html", {
         "campaign": campaign, "page": page, "querystring": querystring_without_page(request),
-        "export_query": params_wo_format.urlencode(),
-        "cities": access.visible_cities(request.user).order_by("seed_order"), "city": city,
-        "outcomes": Outcome.choices, "outcome": outcome, "states": ProposalState.choices, "state": state,
+        "export_query": export_query(request),
+        "cities": cities, "city": city,
+        "outcomes": Outcome.choices, "outcome": outcome, "states": states, "state": state,
         "late": late, "q": q, "is_province": roles.province,
         "decision_form": DecisionForm(),
     })
@@ -396,6 +415,7 @@ def proposal_detail(request, pk: int):
         "can_decide": roles.province and proposal.state == ProposalState.SUBMITTED,
         "can_record_miit": roles.province and proposal.state == ProposalState.APPROVED and decision is None,
         "decision_form": DecisionForm(), "miit_form": MiitDecisionForm(),
+        "evidence": evidence_panel(request, proposal=proposal),
     })
 
 
@@ -467,11 +487,13 @@ def package_submit(request):
                                                      state__in=review_services.EDITABLE_PROPOSAL_STATES)
                    .select_related("unit").order_by("unit__name"))
     form = PackageForm(request.POST or None)
+    check = review_services.package_check(campaign, city)
     if request.method == "POST" and form.is_valid():
         try:
-            package = review_services.submit_package(campaign, city, actor=request.user, note=form.cleaned_data["note"])
+            package = review_services.submit_package(campaign, city, actor=request.user, note=form.cleaned_data["note"],
+                                                     reason=form.cleaned_data["reason"])
         except ReviewError as exc:
-            _fail(request, exc)
+            form.add_error("reason" if not check.ok else None, str(exc))
         else:
             if package.is_late:
                 messages.warning(request, _("The package was submitted after the city deadline and is marked late."))
@@ -481,6 +503,7 @@ def package_submit(request):
     package = CityPackage.objects.filter(campaign=campaign, city=city).first()
     return render(request, "reviews/package_form.html", {
         "form": form, "campaign": campaign, "city": city, "cities": cities, "pending": pending, "package": package,
+        "check": check,
         "late": review_services.city_deadline_passed(campaign),
         "history": audit_rows(audit.history(package), "package") if package else [],
     }, status=400 if form.errors else 200)
@@ -508,10 +531,14 @@ def not_filed(request):
              .annotate(has_proposal=Exists(AdjustmentProposal.objects.filter(campaign=campaign, unit=OuterRef("pk"))),
                        filing_state=Filing.objects.filter(campaign=campaign, unit=OuterRef("pk")).values("state")[:1])
              .order_by("city__seed_order", "name"))
+    if request.GET.get("format") == "xlsx":
+        filters = filter_line([("年度", campaign.year), ("城市", "、".join(c.name for c in cities) if not roles.province else "")])
+        return xlsx_response(f"not-filed-{campaign.year}.xlsx", [not_filed_sheet(units, campaign, filters)])
     page = paginate(request, units, PAGE_SIZE)
     states = dict(FilingState.choices)
     return render(request, "reviews/not_filed.html", {
         "campaign": campaign, "page": page, "querystring": querystring_without_page(request), "states": states,
+        "export_query": export_query(request),
         "deadline_passed": review_services.city_deadline_passed(campaign), "is_city": roles.is_city_reviewer,
     })
 

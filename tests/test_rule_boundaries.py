@@ -192,7 +192,7 @@ def test_boundaries_package_is_late_after_beijing_midnight(utc, late, gz_unit, g
     campaign = Campaign.objects.create(year=2024, filing_opens=dt.date(2024, 1, 15), filing_due=dt.date(2024, 3, 10),
                                        city_review_due=dt.date(2024, 3, 31), province_report_due=dt.date(2024, 4, 15))
     review_services.save_proposal(campaign, gz_unit, {"outcome": "keep"}, actor=gz_reviewer)
-    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, now=utc)
+    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, now=utc, reason="未填报")
     assert package.is_late is late
 
 

@@ -14,9 +14,9 @@ from registry.models import Unit
 
 from ..enums import CheckVerdict, FilingState, ProposalState
 from ..models import AdjustmentProposal, Campaign, CityPackage, Filing, IndicatorCheck
-from ..queries import FILED_STATES, blocked_by_assessment_q, completed_assessments
+from ..queries import FILED_STATES, PROPOSED_STATES, blocked_by_assessment_q, completed_assessments
 
-SENT_TO_PROVINCE = (ProposalState.SUBMITTED, ProposalState.APPROVED, ProposalState.RETURNED)
+SENT_TO_PROVINCE = PROPOSED_STATES
 
 
 def pct(part: int, whole: int) -> int:
@@ -34,6 +34,7 @@ class CityProgress:
     need_assessment: int = 0
     assessed: int = 0
     proposals: int = 0
+    drafts: int = 0  # opened by the city, not yet sent: not "proposed" (reviews.queries)
     proposed: int = 0
     awaiting_province: int = 0
     approved: int = 0
@@ -98,6 +99,8 @@ def campaign_progress(campaign: Campaign, cities, today: dt.date | None = None) 
         row.late += late
         if state in SENT_TO_PROVINCE:
             row.proposed += n
+        elif state == ProposalState.DRAFT:
+            row.drafts += n
         if state == ProposalState.SUBMITTED:
             row.awaiting_province += n
         elif state == ProposalState.APPROVED:
@@ -110,7 +113,7 @@ def campaign_progress(campaign: Campaign, cities, today: dt.date | None = None) 
     total = CityProgress(city=None)
     for row in rows.values():
         for name in ("listed", "filed", "awaiting_review", "returned", "accepted", "need_assessment", "assessed",
-                     "proposals", "proposed", "awaiting_province", "approved", "sent_back", "awaiting_miit", "late"):
+                     "proposals", "drafts", "proposed", "awaiting_province", "approved", "sent_back", "awaiting_miit", "late"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
         row.overdue = overdue_items(campaign, row, today)
     total.overdue = overdue_items(campaign, total, today)

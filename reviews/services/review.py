@@ -7,6 +7,7 @@ Views, commands and tasks call these functions and nothing else changes review d
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -245,13 +246,67 @@ def save_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor) -> Adjus
     return proposal
 
 
+@dataclass
+class PackageCheck:
+    """What is still open in a city when it submits its package (reviews.queries terms), with a few names each."""
+
+    unreviewed: int = 0
+    not_filed: int = 0
+    without_proposal: int = 0
+    pending_flags: int = 0
+    examples: dict = field(default_factory=dict)
+
+    ITEMS = ("unreviewed", "not_filed", "without_proposal", "pending_flags")
+
+    @property
+    def ok(self) -> bool:
+        return not any(getattr(self, name) for name in self.ITEMS)
+
+    def lines(self) -> list[tuple[str, str, int, str, list[str]]]:
+        """(key, label, count, count with its unit, first names) for each open item, in a fixed order."""
+        labels = {
+            "unreviewed": _("Filings not reviewed"), "not_filed": _("Units that have not filed"),
+            "without_proposal": _("Units without a proposal"), "pending_flags": _("Filings with a data flag to judge"),
+        }
+        out = []
+        for name in self.ITEMS:
+            n = getattr(self, name)
+            if n:
+                counted = (_("%(n)d filing(s)") if name in ("unreviewed", "pending_flags") else _("%(n)d unit(s)")) % {"n": n}
+                out.append((name, str(labels[name]), n, counted, self.examples.get(name, [])))
+        return out
+
+    def summary(self) -> str:
+        return "；".join(f"{label} {counted}" for _key, label, _n, counted, _names in self.lines())
+
+
+def package_check(campaign: Campaign, city: City, limit: int = 10) -> PackageCheck:
+    """The city's open items before it submits its package: eight queries (a count and a few names each)."""
+    cities = [city]
+    querysets = {
+        "unreviewed": queries.unreviewed_filings(campaign, cities).values_list("unit__name", flat=True),
+        "not_filed": queries.not_filed_units(campaign, cities).values_list("name", flat=True),
+        "without_proposal": queries.units_without_proposal(campaign, cities).values_list("name", flat=True),
+        "pending_flags": queries.pending_flag_filings(campaign, cities).values_list("unit__name", flat=True),
+    }
+    check = PackageCheck()
+    for name, queryset in querysets.items():
+        setattr(check, name, queryset.count())
+        check.examples[name] = list(queryset.order_by("pk" if name in ("not_filed", "without_proposal") else "unit__pk")[:limit])
+    return check
+
+
 def city_deadline_passed(campaign: Campaign, now: dt.datetime | None = None) -> bool:
     return Campaign.passed(campaign.city_review_due, now)
 
 
 @transaction.atomic
-def submit_package(campaign: Campaign, city: City, *, actor, note: str = "", now: dt.datetime | None = None) -> CityPackage:
-    """Send the city's draft and returned proposals to the province. After the city deadline: marked late."""
+def submit_package(campaign: Campaign, city: City, *, actor, note: str = "", now: dt.datetime | None = None,
+                   reason: str = "") -> CityPackage:
+    """Send the city's draft and returned proposals to the province. After the city deadline: marked late.
+
+    The package check (package_check) must find nothing open, or the city gives `reason` to submit anyway; the
+    open items and the reason are kept on the package and in its audit record, where the province reads them."""
     require(rules.can_submit_package(actor, city))
     now = now or timezone.now()
     proposals = list(queries.pending_package(campaign, city).select_for_update().select_related("unit"))
@@ -263,15 +318,27 @@ def submit_package(campaign: Campaign, city: City, *, actor, note: str = "", now
             problems.append(f"{proposal.unit.name}: {message}")
     if problems:
         raise ReviewError(" ".join(problems))
+    check = package_check(campaign, city)
+    reason = (reason or "").strip()
+    if not check.ok and not reason:
+        raise ReviewError(_("The package check found open items (%(summary)s): give a reason to submit anyway.")
+                          % {"summary": check.summary()})
+    open_items, open_reason = ("", "") if check.ok else (check.summary(), reason)
     late = city_deadline_passed(campaign, now)
     package = CityPackage.objects.select_for_update().filter(campaign=campaign, city=city).first()
     count = _("%(n)d proposal(s)") % {"n": len(proposals)}
+    if open_items:
+        still_open, why = _("Still open"), _("Reason to submit anyway")
+        count = f"{count}；{still_open}：{open_items}；{why}：{open_reason}"
     if package is None:
-        package = CityPackage(campaign=campaign, city=city, submitted_at=now, submitted_by=actor, note=note.strip())
+        package = CityPackage(campaign=campaign, city=city, submitted_at=now, submitted_by=actor, note=note.strip(),
+                              open_items=open_items, open_items_reason=open_reason)
         workflow.transition(package, "submit_late" if late else "submit", actor=actor, comment=count)
     else:
         package.note = note.strip() or package.note
-        workflow.transition(package, "resubmit", actor=actor, comment=count, fields=["note"])
+        package.open_items, package.open_items_reason = open_items, open_reason
+        workflow.transition(package, "resubmit", actor=actor, comment=count,
+                            fields=["note", "open_items", "open_items_reason"])
     workflow.transition_many(proposals, "submit", actor=actor,
                              comment=_("Submitted late, after the city deadline.") if late else "",
                              values={"package_id": package.pk, "submitted_at": now, "is_late": late})

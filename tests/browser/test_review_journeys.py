@@ -191,7 +191,11 @@ def test_browser_city_reviewer_checks_assesses_proposes_removal_and_submits_the_
     _go(page, page.get_by_role("link", name="报送调整意见"))
     page.wait_for_url("**/reviews/package/**")
     assert UNIT_NAME in page.locator("main table").inner_text()
+    # The package check names what is still open: both filings are unreviewed, the other one has no proposal.
+    check = page.locator("#package-check").inner_text()
+    assert "未审核的动态管理表: 2 份" in check and "无调整意见的单位: 1 家 浏览器另一家绿色工厂有限公司" in check
     page.fill("textarea[name=note]", "广州市本年度动态管理调整意见")
+    page.fill("textarea[name=reason]", "另一家企业尚在审核，审核后补报")
     page.check("input[name=confirm]")
     _fits(page, viewport)
     shot(page, f"review-package-{width}")
@@ -220,6 +224,7 @@ def test_browser_city_reviewer_checks_assesses_proposes_removal_and_submits_the_
     package = CityPackage.objects.get(campaign=city_world["campaign"], city=unit.city)
     assert proposal.package == package and package.submitted_by == city_world["reviewer"]
     assert package.note == "广州市本年度动态管理调整意见" and not package.is_late
+    assert package.open_items_reason == "另一家企业尚在审核，审核后补报"
     assert not AdjustmentProposal.objects.filter(unit=city_world["other"]).exists()
 
 

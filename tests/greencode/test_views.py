@@ -277,8 +277,22 @@ def test_export_all_scores_xlsx(make_factory, client, province):
     r = login(client, province).get(reverse("greencode:run_export", args=[run.pk]))
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True)
     rows = list(wb.active.iter_rows(values_only=True))
-    assert rows[1][1:5] == ("统一社会信用代码", "城市", "行业", "等级")
-    assert len(rows) == 2 + 5 and rows[2][4] == "A+" and rows[2][7] == 1
+    assert rows[1] == ("筛选：无（全部）",)
+    assert rows[2][1:6] == ("统一社会信用代码", "城市", "行业", "等级", "未赋码原因")
+    assert len(rows) == 3 + 5 and rows[3][4] == "A+" and rows[3][7] == 1
+
+
+def test_export_of_scores_is_the_filtered_list_and_names_its_filter(make_factory, client, province):
+    cohort(make_factory, 5)
+    run = ScoreRun.objects.get()
+    login(client, province)
+    on_screen = [s.unit.name for s in client.get(reverse("greencode:run_scores", args=[run.pk]),
+                                                 {"grade": "A"}).context["page"]]
+    r = client.get(reverse("greencode:run_export", args=[run.pk]), {"grade": "A", "reason": "bogus"})
+    rows = list(load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True).active.iter_rows(values_only=True))
+    assert rows[1] == ("筛选：等级=A",)
+    assert [row[0] for row in rows[3:]] == on_screen
+    assert {row[4] for row in rows[3:]} == {"A"}
 
 
 def test_province_pages_are_forbidden_to_others(make_factory, client, gz_reviewer):
@@ -333,7 +347,7 @@ def test_export_runs_a_constant_number_of_queries(make_factory, client, province
         r = client.get(reverse("greencode:run_export", args=[run.pk]))
         body = b"".join(r.streaming_content)
     rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
-    assert len(rows) == 2 + n
+    assert len(rows) == 3 + n  # title, filter line, headers
 
 
 def test_runs_page_shows_a_failed_run_with_its_reason(make_factory, client, province):

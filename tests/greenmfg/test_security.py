@@ -22,7 +22,8 @@ PRODUCTION_ENV.pop("DJANGO_TRUSTED_PROXIES", None)
 
 def test_security_check_deploy_is_clean_under_production_settings(tmp_path):
     env = {**PRODUCTION_ENV, "REDIS_CACHE_URL": "redis://127.0.0.1:6379/2", "DJANGO_TRUSTED_PROXIES": "1",
-           "PORTAL_BASE_URL": "https://green.example.gov.cn", "GREENCODE_SIGNING_KEY_DIR": str(tmp_path / "keys")}
+           "PORTAL_BASE_URL": "https://green.example.gov.cn", "GREENCODE_SIGNING_KEY_DIR": str(tmp_path / "keys"),
+           "DJANGO_MEDIA_ROOT": str(tmp_path / "media")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; never in production
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True)

@@ -160,12 +160,23 @@ def test_unit_list_export_is_the_filtered_list_with_district_and_list(client, gz
     login(client, gz_reviewer)
     response = client.get(reverse("registry:unit_list_xlsx"), {"district": tianhe.district_id})
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
-    assert rows[0][:6] == ("序号", "单位名称", "统一社会信用代码", "法人单位", "城市", "区县")
-    assert [(r[1], r[5], r[8]) for r in rows[1:]] == [("天河导出工厂", "天河区", "第八批")]
+    assert rows[0][0] == "筛选：区县=天河区"
+    assert rows[1][:6] == ("序号", "单位名称", "统一社会信用代码", "法人单位", "城市", "区县")
+    assert rows[1][12] == "状态"
+    assert [(r[1], r[5], r[8], r[12]) for r in rows[2:]] == [("天河导出工厂", "天河区", "第八批", "已列入")]
     response = client.get(reverse("registry:unit_list_xlsx"))
-    names = [r[1] for r in load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
-        min_row=2, values_only=True)]
-    assert sorted(names) == ["天河导出工厂", "黄埔导出工厂"]
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
+    assert rows[0][0] == "筛选：无（全部）"
+    assert sorted(r[1] for r in rows[2:]) == ["天河导出工厂", "黄埔导出工厂"]
+
+
+def test_unit_list_export_names_every_filter_and_the_sort(client, gz_reviewer):
+    factories.UnitFactory(name="导出工厂甲")
+    login(client, gz_reviewer)
+    response = client.get(reverse("registry:unit_list_xlsx"), {"q": "导出", "kind": "factory", "status": "listed",
+                                                               "sort": "-name"})
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
+    assert rows[0][0] == "筛选：名称或信用代码=导出；类型=绿色工厂；状态=已列入；排序=名称（降序）"
 
 
 @pytest.mark.parametrize("odd", ["²", "٣", "-1", "99999999999999999999", "🙂"])

@@ -86,7 +86,7 @@ def test_review_another_citys_package_cannot_be_submitted(client, gz_case, sz_re
 
 def test_review_enterprise_and_city_cannot_decide_proposals(client, gz_case, gz_reviewer):
     campaign, filing, assessment, proposal = gz_case
-    review_services.submit_package(campaign, filing.unit.city, actor=gz_reviewer)
+    review_services.submit_package(campaign, filing.unit.city, actor=gz_reviewer, reason="其余单位下周补报")
     login(client, gz_reviewer)
     response = client.post(reverse("reviews:proposals_decide"), {"proposals": [proposal.pk], "action": "approve"})
     assert response.status_code == 403

@@ -41,7 +41,7 @@ def test_review_junk_posts_are_answered_without_a_500_and_save_nothing(client, g
             IncidentReport.objects.count()) == (0, 0, 0, 0)
 
     review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP}, actor=gz_reviewer)
-    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
+    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, reason="该单位未审核，先行报送")
     proposal = AdjustmentProposal.objects.get()
     login(client, province)
     for url in (reverse("reviews:proposals_decide"), reverse("reviews:miit_decision", args=[proposal.pk]),

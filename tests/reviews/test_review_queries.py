@@ -78,7 +78,7 @@ def test_review_filing_page_queries_do_not_grow_with_assessments_and_history(cli
         review_services.save_assessment(filing, {"planned_date": timezone.localdate(), "team": f"评估组{i}"},
                                          actor=gz_reviewer)
     login(client, gz_reviewer)
-    with django_assert_num_queries(14):  # 13, and the proposal rule asking whether an assessment blocks
+    with django_assert_num_queries(15):  # 13, the proposal rule asking whether an assessment blocks, evidence files
         response = client.get(reverse("reviews:review_filing", args=[filing.pk]))
     assert len(response.context["assessments"]) == n
     assert len(response.context["history"]) == n + 2  # created, submitted, one per assessment
@@ -92,6 +92,6 @@ def test_review_proposal_page_queries_do_not_grow_with_history(client, django_as
         review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.KEEP, "reason": f"第{i}次"}, actor=gz_reviewer)
     proposal = review_services.AdjustmentProposal.objects.get(unit=gz_unit)
     login(client, province)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 8, and its evidence files
         response = client.get(reverse("reviews:proposal_detail", args=[proposal.pk]))
     assert len(response.context["history"]) == n
