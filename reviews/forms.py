@@ -33,12 +33,17 @@ class CampaignForm(forms.ModelForm):
         ("filing_due", "city_review_due", _("The city review deadline cannot come before the filing deadline.")),
         ("city_review_due", "province_report_due",
          _("The province's report deadline cannot come before the city review deadline.")),
+        ("filing_due", "district_review_due", _("The district review deadline cannot come before the filing deadline.")),
+        ("district_review_due", "city_review_due",
+         _("The city review deadline cannot come before the district review deadline.")),
     )
 
     class Meta:
         model = Campaign
-        fields = ["year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due"]
-        widgets = {name: DateInput() for name in ("filing_opens", "filing_due", "city_review_due", "province_report_due")}
+        fields = ["year", "title", "filing_opens", "filing_due", "district_review_due", "city_review_due",
+                  "province_report_due"]
+        widgets = {name: DateInput() for name in ("filing_opens", "filing_due", "district_review_due",
+                                                  "city_review_due", "province_report_due")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +61,7 @@ class CampaignForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # The order is checked field by field in clean(); the model's constraint repeats it for the database.
         return super()._get_validation_exclusions() | {"filing_opens", "filing_due", "city_review_due",
-                                                        "province_report_due"}
+                                                        "province_report_due", "district_review_due"}
 
 
 class IndicatorChecksForm(forms.Form):

@@ -9,6 +9,13 @@ reasons all use these, so they always agree:
 - assessment completed: an on-site assessment of the filing has both its conclusion and its completion date.
 - blocked by assessment: needs an assessment and has no completed one (no proposal can be made).
 - pending package: the city's proposals still in draft or returned, not yet sent to the province.
+- reviews through districts: the city chose, for the campaign, to have its district reviewers do the first
+  review (indicator check and first proposal) of its district units; its city-level units it reviews itself.
+- with the district: a first proposal the district still works on (drafted, or returned by the city).
+- awaiting the city's confirmation: a first proposal the district sent to the city.
+- accepted without findings: an accepted filing with every key indicator compliant, no data flag rejected or
+  pending, no major change declared (accident, penalty, relocation, stop, new name), no incident reported in
+  the campaign, and no proposal yet: the units a city proposes to keep in one action.
 """
 
 from __future__ import annotations
@@ -18,8 +25,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from registry.enums import UnitStatus
 from registry.models import Unit
 
-from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState
-from .models import AdjustmentProposal, Campaign, Filing, IndicatorCheck, OnSiteAssessment
+from .enums import (
+    DISTRICT_EDITABLE_STATES,
+    EDITABLE_PROPOSAL_STATES,
+    CheckVerdict,
+    FilingState,
+    FlagVerdict,
+    ProposalState,
+)
+from .models import AdjustmentProposal, Campaign, DataFlag, Filing, IncidentReport, IndicatorCheck, OnSiteAssessment
 
 FILED_STATES = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
 
@@ -83,3 +97,35 @@ def blocked_by_assessment(filing: Filing | None) -> bool:
 def pending_package(campaign: Campaign, city) -> QuerySet[AdjustmentProposal]:
     """The city's proposals not yet sent to the province."""
     return AdjustmentProposal.objects.filter(campaign=campaign, unit__city=city, state__in=EDITABLE_PROPOSAL_STATES)
+
+
+def reviews_through_districts(campaign: Campaign, city) -> bool:
+    return campaign.district_cities.filter(pk=city.pk).exists()
+
+
+def with_the_district(campaign: Campaign) -> QuerySet[AdjustmentProposal]:
+    return AdjustmentProposal.objects.filter(campaign=campaign, state__in=DISTRICT_EDITABLE_STATES)
+
+
+def awaiting_city_confirmation(campaign: Campaign) -> QuerySet[AdjustmentProposal]:
+    return AdjustmentProposal.objects.filter(campaign=campaign, state=ProposalState.DISTRICT_SUBMITTED)
+
+
+# Declared major changes that are findings in themselves (each needs the reviewer's own look).
+DECLARED_CHANGES = ("had_accident", "penalised", "relocated", "production_stopped", "name_changed")
+
+
+def accepted_without_findings(campaign: Campaign) -> QuerySet[Filing]:
+    """Accepted filings with nothing found: see the module's definition."""
+    filing = OuterRef("pk")
+    changes = Q()
+    for name in DECLARED_CHANGES:
+        changes |= Q(**{name: True})
+    return (
+        Filing.objects.filter(campaign=campaign, state=FilingState.ACCEPTED, unit__status=UnitStatus.LISTED)
+        .exclude(changes)
+        .exclude(_non_compliant(filing))
+        .exclude(Exists(DataFlag.objects.filter(filing=filing).exclude(verdict=FlagVerdict.CONFIRMED)))
+        .exclude(Exists(IncidentReport.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
+        .exclude(Exists(AdjustmentProposal.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
+    )
