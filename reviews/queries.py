@@ -103,6 +103,12 @@ def reviews_through_districts(campaign: Campaign, city) -> bool:
     return campaign.district_cities.filter(pk=city.pk).exists()
 
 
+def district_review_q() -> Exists:
+    """For Filing querysets: the filing's city reviews through districts in the filing's campaign."""
+    return Exists(Campaign.district_cities.through.objects.filter(campaign_id=OuterRef("campaign_id"),
+                                                                  city_id=OuterRef("unit__city_id")))
+
+
 def with_the_district(campaign: Campaign) -> QuerySet[AdjustmentProposal]:
     return AdjustmentProposal.objects.filter(campaign=campaign, state__in=DISTRICT_EDITABLE_STATES)
 

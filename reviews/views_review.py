@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from greenmfg.rules import require
 from registry import access
 from registry.enums import UnitStatus
 from registry.params import int_list, int_or_none
@@ -31,6 +32,7 @@ from .exports import adjustment_sheet, summary_proposals
 from .forms import (
     AcceptFilingForm,
     AssessmentForm,
+    BulkProposalForm,
     CampaignForm,
     DecisionForm,
     FlagVerdictsForm,
@@ -53,6 +55,7 @@ from .models import (
     IndicatorCheck,
     MiitDecision,
 )
+from .proposal_filters import ProposalFilter
 from .services import campaigns as campaign_services
 from .services import incidents as incident_services
 from .services import progress
@@ -164,6 +167,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     for flag in flags:
         flag.indicator = BY_CODE.get(flag.code)
     can_review = review_services.is_city_reviewer_for(request.user, filing.unit)
+    can_check = bool(review_rules.can_check(request.user, filing.unit, filing.campaign))
     is_open = filing.state == FilingState.SUBMITTED
     checks_form = checks_form or IndicatorChecksForm(filing=filing, values=values, checks=checks)
     flags_form = flags_form or FlagVerdictsForm(flags=flags)
@@ -177,7 +181,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
         "return_form": return_form or ReturnFilingForm(), "accept_form": accept_form or AcceptFilingForm(),
         "assessments": assessments,
         "blocked": not review_rules.proposal_not_blocked(filing),
-        "can_review": can_review, "is_open": is_open,
+        "can_review": can_review, "can_check": can_check, "is_open": is_open,
         "acceptance_problems": review_services.acceptance_problems(filing) if can_review and is_open else [],
         "proposal": proposal,
         "history": audit_rows(audit.history(filing), "filing"),
@@ -187,9 +191,15 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     return render(request, "reviews/review_filing.html", context, status=status)
 
 
+def _require_reviewer(request) -> None:
+    """The review page: province and city staff, and district reviewers (their filings only, see _review_filing)."""
+    if not access.roles_of(request.user).is_district_reviewer:
+        access.require_staff(request.user)
+
+
 @login_required
 def review_filing(request, pk: int):
-    access.require_staff(request.user)
+    _require_reviewer(request)
     return _render_review(request, _review_filing(request, pk))
 
 
@@ -217,7 +227,7 @@ def review_flags(request, pk: int):
 
 def _save_verdicts(request, filing, form, form_name: str, record, *, invalid: str, done: str):
     """The review page's two verdict forms: the service records them (and checks who may)."""
-    review_services.require_city_reviewer(request.user, filing.unit)
+    require(review_rules.can_check(request.user, filing.unit, filing.campaign))
     if not form.is_valid():
         messages.error(request, invalid)
         return _render_review(request, filing, status=400, **{form_name: form})
@@ -310,21 +320,8 @@ def proposal_list(request):
                  .annotate(has_decision=Exists(MiitDecision.objects.filter(proposal=OuterRef("pk"))))
                  .order_by("unit__city__seed_order", "unit__name"))
     params = request.GET
-    city = params.get("city", "")
-    if int_or_none(city) is not None:
-        proposals = proposals.filter(unit__city_id=int_or_none(city))
-    outcome = params.get("outcome", "")
-    if outcome in Outcome.values:
-        proposals = proposals.filter(outcome=outcome)
-    state = params.get("state", "")
-    if state in ProposalState.values:
-        proposals = proposals.filter(state=state)
-    late = params.get("late", "")
-    if late in ("1", "0"):
-        proposals = proposals.filter(is_late=late == "1")
-    q = params.get("q", "").strip()
-    if q:
-        proposals = proposals.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__startswith=q.upper()))
+    chosen = ProposalFilter.from_params(params)
+    proposals = chosen.apply(proposals)
     if params.get("format") == "xlsx":
         return xlsx_response(f"adjustments-{campaign.year}-filtered.xlsx", [adjustment_sheet(proposals, campaign.year)])
     page = paginate(request, proposals, PAGE_SIZE)
@@ -334,10 +331,10 @@ def proposal_list(request):
     return render(request, "reviews/proposal_list.html", {
         "campaign": campaign, "page": page, "querystring": querystring_without_page(request),
         "export_query": params_wo_format.urlencode(),
-        "cities": access.visible_cities(request.user).order_by("seed_order"), "city": city,
-        "outcomes": Outcome.choices, "outcome": outcome, "states": ProposalState.choices, "state": state,
-        "late": late, "q": q, "is_province": roles.province,
-        "decision_form": DecisionForm(),
+        "cities": access.visible_cities(request.user).order_by("seed_order"), "city": chosen.city,
+        "outcomes": Outcome.choices, "outcome": chosen.outcome, "states": ProposalState.choices,
+        "state": chosen.state, "late": chosen.late, "miit": chosen.miit, "q": chosen.q, "is_province": roles.province,
+        "bulk_form": BulkProposalForm(), "filter_query": querystring_without_page(request),
     })
 
 

@@ -39,8 +39,12 @@ def require_city_reviewer(user, unit: Unit) -> None:
 
 
 def reviewable_filings(user) -> QuerySet[Filing]:
-    """Filings a reviewer may open: the province sees all, a city bureau its own city's (registry.access)."""
-    return Filing.objects.filter(unit__in=access.reviewable_units(user))
+    """Filings a reviewer may open: the province sees all, a city bureau its own city's (registry.access), a
+    district reviewer its district's where the city reviews through districts in the filing's campaign."""
+    filings = Filing.objects.filter(unit__in=access.reviewable_units(user))
+    if access.roles_of(user).is_district_reviewer:
+        filings = filings | Filing.objects.filter(queries.district_review_q(), unit__in=access.district_units(user))
+    return filings
 
 
 def reviewable_proposals(user) -> QuerySet[AdjustmentProposal]:
