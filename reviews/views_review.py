@@ -568,6 +568,7 @@ def province_dashboard(request):
     context = {"campaign": campaign, "campaigns": Campaign.objects.order_by("-year")}
     if campaign is not None:
         rows, total = progress.campaign_progress(campaign, access.visible_cities(request.user).order_by("seed_order"))
+        progress.district_progress(campaign, rows)
         context.update({
             "rows": rows, "total": total,
             "late_packages": [r for r in rows if r.package and r.package.is_late],
@@ -585,6 +586,7 @@ def _deadlines(campaign: Campaign):
         (label, date, Campaign.passed(date), (date - today).days)
         for label, date in (
             (_("Filing opens"), campaign.filing_opens), (_("Filing due"), campaign.filing_due),
+            *([(_("District review due"), campaign.district_review_due)] if campaign.district_review_due else []),
             (_("City review due"), campaign.city_review_due), (_("Province report due"), campaign.province_report_due),
         )
     ]
@@ -598,6 +600,7 @@ def city_dashboard(request):
     context = {"campaign": campaign, "cities": cities, "campaigns": Campaign.objects.order_by("-year")}
     if campaign is not None:
         rows, total = progress.campaign_progress(campaign, cities)
+        progress.district_progress(campaign, rows)
         units = access.reviewable_units(request.user).filter(city_id__in=roles.city_ids)
         context.update({
             "rows": rows, "total": total, "todo": progress.city_todo(campaign, units), "deadlines": _deadlines(campaign),

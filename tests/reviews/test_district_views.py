@@ -156,3 +156,32 @@ def test_district_setting_with_a_bad_city_is_404(client, gz_reviewer):
     login(client, gz_reviewer)
     assert client.post(reverse("reviews:district_setting"), {"year": campaign.year, "city": "abc"}).status_code == 404
 
+
+
+def test_dashboards_show_district_progress_under_the_city(client, campaign, gz_reviewer, province, tianhe):
+    _sent(campaign, _unit("天河区"), tianhe)
+    haizhu = _unit("海珠区")
+    submitted_filing(campaign, haizhu)
+    _unit()  # a city-level unit is in no district row
+    for user, name in ((province, "reviews:province_dashboard"), (gz_reviewer, "reviews:city_dashboard")):
+        login(client, user)
+        response = client.get(reverse(name), {"year": campaign.year})
+        assert response.status_code == 200
+        gz = next(r for r in response.context["rows"] if r.city.name == "广州市")
+        rows = {d.district.name: (d.listed, d.filed, d.checked, d.with_district, d.awaiting_city, d.with_city)
+                for d in gz.districts}
+        assert rows == {"天河区": (1, 1, 1, 0, 1, 0), "海珠区": (1, 1, 0, 0, 0, 0)}
+        others = [r for r in response.context["rows"] if r.city.name != "广州市"]
+        assert all(r.districts == [] for r in others)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_province_dashboard_with_district_rows_runs_constant_queries(client, campaign, province, tianhe,
+                                                                    django_assert_num_queries, n):
+    for name in ("天河区", "海珠区", "越秀区")[:n]:
+        _sent(campaign, _unit(name), tianhe) if name == "天河区" else submitted_filing(campaign, _unit(name))
+    login(client, province)
+    with django_assert_num_queries(18):  # the dashboard's 14, and four for the district rows
+        response = client.get(reverse("reviews:province_dashboard"), {"year": campaign.year})
+    gz = next(r for r in response.context["rows"] if r.city.name == "广州市")
+    assert len(gz.districts) == n
