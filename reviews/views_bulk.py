@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry import access
-from registry.params import int_list
+from registry.params import int_list, int_or_none
 
 from .forms import BulkProposalForm
 from .models import Campaign
@@ -45,7 +45,7 @@ def _selection(request, form: BulkProposalForm):
     """(campaign, proposals queryset, filter query) of the posted selection, always within the user's scope."""
     filter_query = form.cleaned_data.get("filter") or ""
     params = QueryDict(filter_query)
-    campaign = Campaign.objects.filter(year=params.get("year") or 0).first() or _campaign(request)
+    campaign = Campaign.objects.filter(year=int_or_none(params.get("year")) or 0).first() or _campaign(request)
     proposals = review_services.reviewable_proposals(request.user).filter(campaign=campaign)
     if form.cleaned_data.get("all_matching"):
         proposals = ProposalFilter.from_params(params).apply(proposals)

@@ -382,7 +382,7 @@ def proposal_detail(request, pk: int):
     access.require_staff(request.user)
     proposal = _proposal(request, pk)
     roles = access.roles_of(request.user)
-    decision = MiitDecision.objects.filter(proposal=proposal).select_related("recorded_by").first()
+    decision = MiitDecision.objects.filter(proposal=proposal).select_related("recorded_by", "source").first()
     filing = Filing.objects.filter(campaign=proposal.campaign, unit=proposal.unit).first()
     return render(request, "reviews/proposal_detail.html", {
         "proposal": proposal, "unit": proposal.unit, "campaign": proposal.campaign, "decision": decision,

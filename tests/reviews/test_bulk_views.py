@@ -76,6 +76,8 @@ def test_bulk_miit_document_against_many(client, province, campaign):
     document = MiitDocument.objects.get()
     assert sorted(document.decisions.values_list("proposal_id", flat=True)) == sorted(p.pk for p in approved)
     assert set(MiitDecision.objects.values_list("outcome", flat=True)) == {MiitOutcome.CONFIRMED}
+    detail = client.get(reverse("reviews:proposal_detail", args=[approved[0].pk]))
+    assert detail.context["decision"].source == document
 
 
 @pytest.mark.parametrize(("data", "field"), [
@@ -140,3 +142,12 @@ def test_keep_many_lists_the_candidates_then_proposes_keep(client, gz_reviewer, 
 def test_keep_many_is_for_a_city_bureau(client, province, campaign):
     login(client, province)
     assert client.get(reverse("reviews:keep_many"), {"year": campaign.year}).status_code == 403
+
+
+@pytest.mark.parametrize("filter_query", ["year=abc&state=x&city=%EF%BC%91", "year=99999999999&miit=zzz", "%%%"])
+def test_bulk_with_a_garbled_filter_falls_back_and_never_fails(client, province, campaign, filter_query):
+    proposals = _proposals(campaign, 2)
+    login(client, province)
+    response = _post(client, {"action": "approve", "all_matching": "1", "filter": filter_query})
+    assert response.status_code == 200
+    assert sorted(p.pk for p in response.context["plan"].done) == sorted(p.pk for p in proposals)
