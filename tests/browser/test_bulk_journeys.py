@@ -143,3 +143,74 @@ def test_browser_province_records_one_miit_document_against_all_matching(new_pag
         page.locator("#bulk-confirm").click()
     document = MiitDocument.objects.get()
     assert sorted(document.decisions.values_list("proposal_id", flat=True)) == sorted(p.pk for p in volume["approved"])
+
+
+# --- district first review ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def district_world(transactional_db):
+    """广州 reviews through districts; a submitted filing in 天河区; its district reviewer and the city bureau."""
+    from reviews.services import districts
+
+    call_command("loaddata", "cities", "industries", "districts", verbosity=0)
+    campaign = helpers.open_campaign()
+    city = factories.city_user("广州市", "gz_bulk")
+    districts.set_district_review(campaign, factories.city("广州市"), True, actor=city)
+    factories.district_user("天河区", "th_bulk", "广州市")
+    unit = factories.UnitFactory(name="浏览器天河绿色工厂有限公司", district=factories.district("天河区", "广州市"))
+    return {"campaign": campaign, "unit": unit, "filing": helpers.submitted_filing(campaign, unit)}
+
+
+@VIEWPORTS
+def test_browser_district_checks_proposes_and_sends_then_the_city_confirms(new_page, district_world, viewport):
+    from reviews.enums import FilingState, ProposalState
+    from reviews.indicators import key_indicators
+    from reviews.models import AdjustmentProposal
+
+    width, unit, filing = viewport["width"], district_world["unit"], district_world["filing"]
+    year = district_world["campaign"].year
+    page = new_page(viewport)
+    log_in(page, "th_bulk", PASSWORD)
+    assert page.url.endswith("/reviews/district/")
+    row = page.locator("main table tbody tr", has_text=unit.name)
+    assert row.count() == 1
+    _fits(page, viewport)
+    shot(page, f"district-home-{width}")
+
+    # The indicator check on the review page.
+    with page.expect_navigation():
+        row.get_by_role("link", name="核查指标").click()
+    for indicator in key_indicators(unit.kind):
+        page.check(f"input[name=verdict_{indicator.code}][value=compliant]")
+    with page.expect_navigation():
+        page.locator(f"form[action='/reviews/review/{filing.pk}/checks/'] button[type=submit]").click()
+    assert page.locator("main .alert-success").count() == 1
+    assert page.locator(f"form[action='/reviews/review/{filing.pk}/accept/']").count() == 0  # the city accepts
+
+    # The first proposal, then sent to the city.
+    page.goto(f"/reviews/district/proposal/{unit.pk}/?year={year}")
+    page.check("input[name=outcome][value=keep]")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.locator("main table tbody tr", has_text=unit.name).get_by_role("checkbox").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator("#district-send-button").click()
+    assert page.locator("main .alert-success").first.inner_text().strip() == "已向地市报送 1 项意见。"
+    _fits(page, viewport)
+    proposal = AdjustmentProposal.objects.get(unit=unit)
+    assert proposal.state == ProposalState.DISTRICT_SUBMITTED
+
+    # The city confirms: the filing is accepted and the proposal is the city's draft.
+    city_page = new_page(viewport)
+    log_in(city_page, "gz_bulk", PASSWORD)
+    city_page.goto(f"/reviews/district-work/?year={year}")
+    city_page.locator("#select-page").check()
+    city_page.once("dialog", lambda dialog: dialog.accept())
+    with city_page.expect_navigation():
+        city_page.get_by_role("button", name="应用于所选").click()
+    _fits(city_page, viewport)
+    shot(city_page, f"district-confirmed-{width}")
+    proposal.refresh_from_db()
+    filing.refresh_from_db()
+    assert (proposal.state, filing.state) == (ProposalState.DRAFT, FilingState.ACCEPTED)
