@@ -66,4 +66,15 @@
     }
   });
   document.querySelectorAll("form[data-bulk]").forEach(bulkUpdate);
+  // The MIIT document's fields show only for the MIIT steps (without JavaScript they are always shown).
+  function bulkMiit(form) {
+    var action = form.querySelector("select[name=action]");
+    var fields = form.querySelector("[data-bulk-miit]");
+    if (action && fields) { fields.classList.toggle("d-none", action.value.indexOf("miit_") !== 0); }
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("form[data-bulk] select[name=action]")) { bulkMiit(el.form); }
+  });
+  document.querySelectorAll("form[data-bulk]").forEach(bulkMiit);
 })();
