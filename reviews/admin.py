@@ -11,6 +11,7 @@ from .models import (
     IncidentReport,
     IndicatorCheck,
     MiitDecision,
+    MiitDocument,
     OnSiteAssessment,
     OutgoingMail,
     ReminderLog,
@@ -22,7 +23,8 @@ from .models import (
 class CampaignAdmin(ReadOnlyAdmin):
     """Deadlines change on the province's campaign page, which writes the audit record."""
 
-    list_display = ("year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
+    list_display = ("year", "title", "filing_opens", "filing_due", "district_review_due", "city_review_due",
+                    "province_report_due")
 
 
 @admin.register(Filing)
@@ -48,6 +50,6 @@ class TransitionAdmin(ReadOnlyAdmin):
     list_select_related = ("content_type", "actor")
 
 
-for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog,
-              OutgoingMail):
+for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, MiitDocument, IncidentReport,
+              ReminderLog, OutgoingMail):
     admin.site.register(model, ReadOnlyAdmin)

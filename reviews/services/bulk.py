@@ -67,7 +67,7 @@ def decide_bulk(proposals: QuerySet[AdjustmentProposal], action: str, *, actor, 
         raise ReviewError(_("Choose approve or return."))
     if action == RETURN and not comment:
         raise ReviewError(_("Give the reason for returning the proposal to the city."))
-    report = plan_decisions(proposals.select_for_update())
+    report = plan_decisions(proposals.select_for_update(of=("self",)))
     workflow.transition_many(report.done, action, actor=actor, comment=comment,
                              values={"decided_by": actor, "decided_at": timezone.now(), "decision_comment": comment})
     return report
@@ -86,7 +86,7 @@ def record_miit_document(proposals: QuerySet[AdjustmentProposal], *, outcome: st
         raise ReviewError(_("Give the document's number, date and title."))
     if decided_on > timezone.localdate():
         raise ReviewError(_("The date of MIIT's decision cannot be in the future."))
-    report = plan_miit(proposals.select_for_update().select_related("campaign"))
+    report = plan_miit(proposals.select_for_update(of=("self",)).select_related("campaign"))
     if not report.done:
         return None, report
     document = MiitDocument.objects.create(number=number, decided_on=decided_on, title=title, recorded_by=actor)

@@ -89,7 +89,7 @@ def submit_to_city(campaign: Campaign, proposal_pks, *, actor, now: dt.datetime 
     now = now or timezone.now()
     late = not rules.within_district_deadline(campaign, now)
     proposals = list(district_proposals(actor, campaign).filter(pk__in=list(proposal_pks))
-                     .select_for_update().select_related("unit", "unit__city", "campaign"))
+                     .select_for_update(of=("self",)).select_related("unit", "unit__city", "campaign"))
     filings = {f.unit_id: f for f in Filing.objects.filter(campaign=campaign, unit__in=[p.unit_id for p in proposals])}
     report = Report()
     found = {p.pk for p in proposals}
@@ -114,7 +114,7 @@ def submit_to_city(campaign: Campaign, proposal_pks, *, actor, now: dt.datetime 
 def _city_proposals(actor, campaign: Campaign, proposal_pks) -> list[AdjustmentProposal]:
     return list(AdjustmentProposal.objects.filter(campaign=campaign, pk__in=list(proposal_pks),
                                                   unit__in=access.reviewable_units(actor))
-                .select_for_update().select_related("unit", "unit__city", "campaign"))
+                .select_for_update(of=("self",)).select_related("unit", "unit__city", "campaign"))
 
 
 def _awaiting_city(proposals, proposal_pks, report: Report) -> list[AdjustmentProposal]:
