@@ -256,8 +256,8 @@ ROLE_HOME_URLS = {
     "province": "reviews:province_dashboard",
     "city": "reviews:city_dashboard",
     "enterprise": "reviews:enterprise_home",
-    # District reviewers: their district's units (the district review workflow comes later).
-    "district": "registry:unit_list",
+    # District reviewers: their district's first review (reviews.views_district).
+    "district": "reviews:district_home",
 }
 
 # Demo data: the seed_demo command runs each of these in order. Apps add their own without importing

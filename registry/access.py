@@ -147,6 +147,14 @@ def reviewable_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(city_id__in=sorted(roles.city_ids))
 
 
+def district_units(user) -> QuerySet[Unit]:
+    """Units the user works on as a district reviewer: those of their districts, never a city-level unit."""
+    roles = roles_of(user)
+    if not roles.district_ids:
+        return Unit.objects.none()
+    return Unit.objects.filter(district_id__in=sorted(roles.district_ids))
+
+
 def visible_cities(user) -> QuerySet[City]:
     """Cities whose data the user may see as staff. A district reviewer sees none whole."""
     roles = roles_of(user)

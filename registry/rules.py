@@ -27,6 +27,14 @@ def reviews_unit(user, unit) -> Decision:
     return deny(_("Only the city bureau of the unit's city can do this."))
 
 
+def reviews_district_unit(user, unit) -> Decision:
+    """A district reviewer works on the units of its own district only: never another district's, never the
+    city-level units (those with no district)."""
+    if unit.district_id is not None and unit.district_id in access.roles_of(user).district_ids:
+        return ALLOWED
+    return deny(_("Only the reviewer of the unit's district can do this."))
+
+
 def reviews_city(user, city) -> Decision:
     if city.pk in access.roles_of(user).city_ids:
         return ALLOWED

@@ -12,6 +12,7 @@ from .models import (
     IncidentReport,
     IndicatorCheck,
     MiitDecision,
+    MiitDocument,
     OnSiteAssessment,
     OutgoingMail,
     ReminderLog,
@@ -23,7 +24,8 @@ from .models import (
 class CampaignAdmin(ReadOnlyAdmin):
     """Deadlines change on the province's campaign page, which writes the audit record."""
 
-    list_display = ("year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
+    list_display = ("year", "title", "filing_opens", "filing_due", "district_review_due", "city_review_due",
+                    "province_report_due")
 
 
 @admin.register(Filing)
@@ -61,6 +63,6 @@ class EvidenceFileAdmin(ReadOnlyAdmin):
     exclude = ("file",)
 
 
-for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, IncidentReport, ReminderLog,
-              OutgoingMail):
+for model in (DataFlag, IndicatorCheck, OnSiteAssessment, CityPackage, MiitDecision, MiitDocument, IncidentReport,
+              ReminderLog, OutgoingMail):
     admin.site.register(model, ReadOnlyAdmin)

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from registry import access
 from registry.demo import CITY_ACCOUNTS, DEMO_PREFIX, LOAD_PREFIX, demo_unit
 from registry.enums import Level, MembershipScope, UnitKind, UnitStatus
-from registry.models import City, Membership, Unit, User
+from registry.models import City, District, Membership, Unit, User
 
 from .enums import (
     AssessmentConclusion,
@@ -170,6 +170,53 @@ def seed_2023_removals(campaign: Campaign, province: User, reviewers, b: Builder
     return len(proposals)
 
 
+DISTRICT_DUE_2024 = dt.date(2024, 3, 20)
+DISTRICT = "天河区"  # the district of the demo district reviewer th_reviewer (registry.demo.DISTRICT_ACCOUNTS)
+
+
+def _district_units(campaign: Campaign, city: City, units: list[Unit], special: dict) -> list[Unit]:
+    """The city reviews through districts in the campaign; four units of the demo district get the district's
+    first review in each of its states."""
+    campaign.district_review_due = DISTRICT_DUE_2024
+    campaign.save(update_fields=["district_review_due"])
+    campaign.district_cities.add(city)
+    district = District.objects.get(city=city, name=DISTRICT)
+    return [u for u in units if u.district_id == district.pk and u.pk not in special][:4]
+
+
+def seed_district(campaign: Campaign, filings: list[Filing], b: Builder) -> None:
+    """天河区's first review: one sent to the city (awaiting its confirmation), one the city returned, one the
+    district still drafts, one not yet checked."""
+    reviewer = User.objects.get(username="th_reviewer")
+    city_reviewer = User.objects.get(username=CITY_ACCOUNTS[0][0])
+    sent, returned = at(DISTRICT_DUE_2024 - dt.timedelta(days=2)), at(DISTRICT_DUE_2024 - dt.timedelta(days=1))
+    states = [ProposalState.DISTRICT_SUBMITTED, ProposalState.DISTRICT_RETURNED, ProposalState.DISTRICT_DRAFT]
+    checks, proposals = [], []
+    for filing, state in zip(filings, states, strict=False):
+        checks.extend(_checks(filing, reviewer))
+        b.log(b.filing_ct, filing.pk, "check", reviewer, sent - dt.timedelta(days=3), filing.state, filing.state)
+        proposals.append(AdjustmentProposal(
+            campaign=campaign, unit=filing.unit, outcome=Outcome.KEEP, state=state, created_by=reviewer,
+            reason="区级初审：关键指标均符合要求（演示）",
+            district_submitted_at=sent if state != ProposalState.DISTRICT_DRAFT else None))
+    IndicatorCheck.objects.bulk_create(checks)
+    AdjustmentProposal.objects.bulk_create(proposals)
+    if any(p.pk is None for p in proposals):
+        ids = dict(AdjustmentProposal.objects.filter(campaign=campaign).values_list("unit_id", "pk"))
+        for p in proposals:
+            p.pk = ids[p.unit_id]
+    for p in proposals:
+        b.log(b.proposal_ct, p.pk, "district_propose", reviewer, sent - dt.timedelta(days=2),
+              to_state=ProposalState.DISTRICT_DRAFT, comment=p.reason)
+        if p.state != ProposalState.DISTRICT_DRAFT:
+            b.log(b.proposal_ct, p.pk, "district_submit", reviewer, sent, ProposalState.DISTRICT_DRAFT,
+                  ProposalState.DISTRICT_SUBMITTED)
+        if p.state == ProposalState.DISTRICT_RETURNED:
+            b.log(b.proposal_ct, p.pk, "city_return", city_reviewer, returned, ProposalState.DISTRICT_SUBMITTED,
+                  ProposalState.DISTRICT_RETURNED, "请补充说明单位产值取水量的变化原因（演示）")
+    b.flush()
+
+
 def _state_for(unit: Unit, index: int, city_name: str) -> str | None:
     """The 2024 filing state of the `index`-th demo unit of its city (None: no filing at all)."""
     if city_name == GZ:  # the demo reviewer's own city: plenty to review
@@ -206,6 +253,10 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
         demo_unit(FS, UnitKind.PARK, 0).pk: None,
         demo_unit(GZ, UnitKind.SUPPLY_CHAIN, 0).pk: FilingState.SUBMITTED,
     }
+    # 广州 reviews through districts: 天河区's reviewer has done part of the first review (see seed_district).
+    tianhe = _district_units(c2024, cities[GZ], units, special)
+    for unit in tianhe:
+        special[unit.pk] = FilingState.SUBMITTED
     # Who acts for each demo unit (an enterprise account acts for every unit of its legal entity).
     acting = {}
     for user, unit in access.acting_members(Unit.objects.filter(name__startswith=DEMO_PREFIX)):
@@ -254,7 +305,7 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
                 b.log(b.filing_ct, f.pk, "assessment_completed", reviewer, at(planned + dt.timedelta(days=2)), f.state, f.state)
             b.log(b.filing_ct, f.pk, "accept", reviewer, f.submitted_at + dt.timedelta(days=6), FilingState.SUBMITTED,
                   FilingState.ACCEPTED)
-        elif f.state == FilingState.SUBMITTED and f.unit.kind == UnitKind.FACTORY:
+        elif f.state == FilingState.SUBMITTED and f.unit.kind == UnitKind.FACTORY and f.unit not in tianhe:
             first = next(iter(key_indicators(f.unit.kind)))
             value = FilingIndicator.objects.filter(filing=f, code=first.code).values_list("value", flat=True).first()
             if value is not None and f.pk % 3 == 0:
@@ -349,6 +400,8 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
             b.log(b.proposal_ct, p.pk, "approve" if p.state == ProposalState.APPROVED else "return", province,
                   p.decided_at, ProposalState.SUBMITTED, p.state, p.decision_comment)
     b.flush()
+
+    seed_district(c2024, [f for f in filings if f.unit in tianhe], b)
 
     # MIIT's decisions through the real service: the registry changes, with history.
     # Renames confirmed (the registry changes, with history); a removal MIIT did not confirm; the provincial

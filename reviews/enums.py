@@ -58,6 +58,10 @@ class ProposalState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted to the province")
     APPROVED = "approved", _("Approved by the province")
     RETURNED = "returned", _("Returned to the city")
+    # Where a city reviews through districts: the district's first proposal, before the city takes it over.
+    DISTRICT_DRAFT = "district_draft", _("Drafted by the district")
+    DISTRICT_SUBMITTED = "district_submitted", _("Sent to the city by the district")
+    DISTRICT_RETURNED = "district_returned", _("Returned to the district")
 
 
 class IncidentKind(models.TextChoices):
@@ -94,6 +98,10 @@ class CampaignPhase(models.TextChoices):
 from greenmfg.statemachine import Machine, Move  # noqa: E402  (the vocabulary above comes first)
 
 EDITABLE_PROPOSAL_STATES = (ProposalState.DRAFT, ProposalState.RETURNED)
+# The district's own work: it edits these and sends them to the city.
+DISTRICT_EDITABLE_STATES = (ProposalState.DISTRICT_DRAFT, ProposalState.DISTRICT_RETURNED)
+# Every state of a proposal that is still with the district or waits for the city's confirmation.
+DISTRICT_STATES = (*DISTRICT_EDITABLE_STATES, ProposalState.DISTRICT_SUBMITTED)
 
 FILING_MACHINE = Machine("filing", FilingState, [
     Move("create", (None,), FilingState.DRAFT, _("Created")),
@@ -118,6 +126,14 @@ PROPOSAL_MACHINE = Machine("proposal", ProposalState, [
     Move("approve", (ProposalState.SUBMITTED,), ProposalState.APPROVED, _("Approved by the province")),
     Move("return", (ProposalState.SUBMITTED,), ProposalState.RETURNED, _("Returned")),
     Move("miit_decision", (ProposalState.APPROVED,), None, _("MIIT's decision recorded")),
+    # District first review: the district proposes and sends; the city confirms (its own draft) or returns.
+    Move("district_propose", (None,), ProposalState.DISTRICT_DRAFT, _("First proposal opened by the district")),
+    Move("district_edit", DISTRICT_EDITABLE_STATES, None, _("Changed by the district")),
+    Move("district_submit", DISTRICT_EDITABLE_STATES, ProposalState.DISTRICT_SUBMITTED, _("Sent to the city")),
+    Move("city_confirm", (ProposalState.DISTRICT_SUBMITTED,), ProposalState.DRAFT,
+         _("Confirmed by the city")),
+    Move("city_return", (ProposalState.DISTRICT_SUBMITTED,), ProposalState.DISTRICT_RETURNED,
+         _("Returned to the district")),
 ])
 
 PACKAGE_MACHINE = Machine("package", PackageState, [
@@ -127,7 +143,8 @@ PACKAGE_MACHINE = Machine("package", PackageState, [
 ])
 
 # Records without a state of their own: every change is still one audited action.
-CAMPAIGN_ACTIONS = {"create": _("Created"), "edit": _("Changed")}
+CAMPAIGN_ACTIONS = {"create": _("Created"), "edit": _("Changed"),
+                    "district_review": _("Review through districts set")}
 INCIDENT_ACTIONS = {"report": _("Reported")}
 
 

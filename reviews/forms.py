@@ -33,12 +33,17 @@ class CampaignForm(forms.ModelForm):
         ("filing_due", "city_review_due", _("The city review deadline cannot come before the filing deadline.")),
         ("city_review_due", "province_report_due",
          _("The province's report deadline cannot come before the city review deadline.")),
+        ("filing_due", "district_review_due", _("The district review deadline cannot come before the filing deadline.")),
+        ("district_review_due", "city_review_due",
+         _("The city review deadline cannot come before the district review deadline.")),
     )
 
     class Meta:
         model = Campaign
-        fields = ["year", "title", "filing_opens", "filing_due", "city_review_due", "province_report_due"]
-        widgets = {name: DateInput() for name in ("filing_opens", "filing_due", "city_review_due", "province_report_due")}
+        fields = ["year", "title", "filing_opens", "filing_due", "district_review_due", "city_review_due",
+                  "province_report_due"]
+        widgets = {name: DateInput() for name in ("filing_opens", "filing_due", "district_review_due",
+                                                  "city_review_due", "province_report_due")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +61,7 @@ class CampaignForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # The order is checked field by field in clean(); the model's constraint repeats it for the database.
         return super()._get_validation_exclusions() | {"filing_opens", "filing_due", "city_review_due",
-                                                        "province_report_due"}
+                                                        "province_report_due", "district_review_due"}
 
 
 class IndicatorChecksForm(forms.Form):
@@ -280,3 +285,52 @@ class IncidentForm(forms.ModelForm):
 
 
 PROPOSAL_STATE_CHOICES = [("", _("All states"))] + list(ProposalState.choices)
+
+
+class BulkProposalForm(forms.Form):
+    """One step for many proposals: the province's decision, or MIIT's decision document. The selection is the
+    ticked proposals, or every proposal matching the list's filter (`all_matching` with the list's `filter`)."""
+
+    APPROVE, RETURN = "approve", "return"
+    MIIT_CONFIRMED, MIIT_NOT_CONFIRMED = "miit_confirmed", "miit_not_confirmed"
+    MIIT_ACTIONS = {MIIT_CONFIRMED: MiitOutcome.CONFIRMED, MIIT_NOT_CONFIRMED: MiitOutcome.NOT_CONFIRMED}
+
+    action = forms.ChoiceField(label=_("What to do"), choices=[
+        (APPROVE, _("Approve")), (RETURN, _("Return to the city")),
+        (MIIT_CONFIRMED, _("Record MIIT's document: confirmed")),
+        (MIIT_NOT_CONFIRMED, _("Record MIIT's document: not confirmed")),
+    ], error_messages={"required": _("Choose what to do with the selected proposals.")})
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=4000,
+                              help_text=_("Required when returning proposals to the city."))
+    number = forms.CharField(label=_("MIIT document number"), required=False, max_length=100,
+                             help_text=_("e.g. 工信厅节函〔2024〕xxx号"))
+    decided_on = forms.DateField(label=_("Date of MIIT's decision"), required=False, widget=DateInput())
+    title = forms.CharField(label=_("MIIT document title"), required=False, max_length=300)
+    all_matching = forms.BooleanField(label=_("Every proposal matching the filter"), required=False)
+    filter = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    @property
+    def is_miit(self) -> bool:
+        return self.cleaned_data.get("action") in self.MIIT_ACTIONS
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == self.RETURN and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Give the reason for returning the proposal to the city."))
+        if action in self.MIIT_ACTIONS:
+            for name in ("number", "decided_on", "title"):
+                if not data.get(name) or (isinstance(data[name], str) and not data[name].strip()):
+                    self.add_error(name, _("Required for MIIT's decision document."))
+            if data.get("decided_on") and data["decided_on"] > timezone.localdate():
+                self.add_error("decided_on", _("The date of MIIT's decision cannot be in the future."))
+        return data
+
+
+class DistrictReviewForm(forms.Form):
+    reviews_through_districts = forms.BooleanField(
+        label=_("This city reviews through districts in this campaign"), required=False)

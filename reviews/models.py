@@ -43,6 +43,15 @@ class Campaign(models.Model):
     filing_due = models.DateField(_("filing due"))
     city_review_due = models.DateField(_("city review due"))
     province_report_due = models.DateField(_("province report due"))
+    district_review_due = models.DateField(
+        _("district review due"), null=True, blank=True,
+        help_text=_("Where a city reviews through districts: the day the districts send their first review to the "
+                    "city. Empty: the city review deadline."),
+    )
+    district_cities = models.ManyToManyField(
+        City, verbose_name=_("cities reviewing through districts"), blank=True, related_name="district_campaigns",
+        help_text=_("Each city decides for itself; its district reviewers then do the first review."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -58,7 +67,15 @@ class Campaign(models.Model):
                 violation_error_message=_(
                     "The dates must come in order: filing opens, filing due, city review due, province report due."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(district_review_due__isnull=True)
+                | (Q(filing_due__lte=models.F("district_review_due"))
+                   & Q(district_review_due__lte=models.F("city_review_due"))),
+                name="campaign_district_deadline_in_order",
+                violation_error_message=_("The district review deadline falls between the filing deadline and the "
+                                          "city review deadline."),
+            ),
         ]
 
     def __str__(self):
@@ -73,6 +90,11 @@ class Campaign(models.Model):
     def passed(deadline: dt.date, now: dt.datetime | None = None) -> bool:
         """True once the deadline day is over in Beijing time."""
         return timezone.localdate(now) > deadline
+
+    @property
+    def district_due(self) -> dt.date:
+        """The districts' deadline: its own date where set, else the city review deadline."""
+        return self.district_review_due or self.city_review_due
 
     def is_filing_open(self, now=None) -> bool:
         return timezone.localdate(now) >= self.filing_opens
@@ -339,6 +361,8 @@ class AdjustmentProposal(models.Model):
     package = models.ForeignKey(CityPackage, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals")
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    district_submitted_at = models.DateTimeField(_("sent to the city by the district"), null=True, blank=True)
+    district_late = models.BooleanField(_("sent after the district deadline"), default=False)
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_comment = models.TextField(_("province's comment"), blank=True)
@@ -373,6 +397,24 @@ class AdjustmentProposal(models.Model):
         return f"{self.unit} · {self.get_outcome_display()}"
 
 
+class MiitDocument(models.Model):
+    """One MIIT decision document (文件): recorded once, against every proposal it decides."""
+
+    number = models.CharField(_("document number"), max_length=100, help_text=_("e.g. 工信厅节函〔2024〕xxx号"))
+    decided_on = models.DateField(_("date of MIIT's decision"))
+    title = models.CharField(_("document title"), max_length=300)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        verbose_name = _("MIIT decision document")
+        verbose_name_plural = _("MIIT decision documents")
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
 class MiitDecision(models.Model):
     """MIIT's final word on an approved proposal. Only this changes the registry (removal, rename)."""
 
@@ -380,6 +422,8 @@ class MiitDecision(models.Model):
     outcome = models.CharField(_("MIIT outcome"), max_length=20, choices=MiitOutcome.choices)
     decided_on = models.DateField(_("date of MIIT's decision"))
     document = models.CharField(_("document number"), max_length=100, blank=True, help_text=_("e.g. 工信厅节函〔2024〕xxx号"))
+    source = models.ForeignKey(MiitDocument, verbose_name=_("decision document"), on_delete=models.PROTECT,
+                               null=True, blank=True, related_name="decisions")
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)

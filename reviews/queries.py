@@ -14,6 +14,13 @@ reasons all use these, so they always agree:
 - without a proposal: a listed unit for which the city has opened no proposal in the campaign (a draft counts as
   opened; it is "proposed" only once submitted with the package).
 - pending flag: a filed filing with a data flag the city has not judged yet.
+- reviews through districts: the city chose, for the campaign, to have its district reviewers do the first
+  review (indicator check and first proposal) of its district units; its city-level units it reviews itself.
+- with the district: a first proposal the district still works on (drafted, or returned by the city).
+- awaiting the city's confirmation: a first proposal the district sent to the city.
+- accepted without findings: an accepted filing with every key indicator compliant, no data flag rejected or
+  pending, no major change declared (accident, penalty, relocation, stop, new name), no incident reported in
+  the campaign, and no proposal yet: the units a city proposes to keep in one action.
 """
 
 from __future__ import annotations
@@ -23,8 +30,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from registry.enums import UnitStatus
 from registry.models import Unit
 
-from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState, FlagVerdict, ProposalState
-from .models import AdjustmentProposal, Campaign, DataFlag, Filing, IndicatorCheck, OnSiteAssessment
+from .enums import (
+    DISTRICT_EDITABLE_STATES,
+    EDITABLE_PROPOSAL_STATES,
+    CheckVerdict,
+    FilingState,
+    FlagVerdict,
+    ProposalState,
+)
+from .models import AdjustmentProposal, Campaign, DataFlag, Filing, IncidentReport, IndicatorCheck, OnSiteAssessment
 
 FILED_STATES = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
 # proposed (an opinion put forward, 已提出意见): a proposal sent to the province at least once — submitted, approved,
@@ -113,3 +127,41 @@ def pending_flag_filings(campaign: Campaign, cities=None) -> QuerySet[Filing]:
     pending = DataFlag.objects.filter(filing=OuterRef("pk"), verdict=FlagVerdict.PENDING)
     filings = filed_filings(campaign).filter(Exists(pending))
     return filings.filter(unit__city__in=cities) if cities is not None else filings
+
+
+def reviews_through_districts(campaign: Campaign, city) -> bool:
+    return campaign.district_cities.filter(pk=city.pk).exists()
+
+
+def district_review_q() -> Exists:
+    """For Filing querysets: the filing's city reviews through districts in the filing's campaign."""
+    return Exists(Campaign.district_cities.through.objects.filter(campaign_id=OuterRef("campaign_id"),
+                                                                  city_id=OuterRef("unit__city_id")))
+
+
+def with_the_district(campaign: Campaign) -> QuerySet[AdjustmentProposal]:
+    return AdjustmentProposal.objects.filter(campaign=campaign, state__in=DISTRICT_EDITABLE_STATES)
+
+
+def awaiting_city_confirmation(campaign: Campaign) -> QuerySet[AdjustmentProposal]:
+    return AdjustmentProposal.objects.filter(campaign=campaign, state=ProposalState.DISTRICT_SUBMITTED)
+
+
+# Declared major changes that are findings in themselves (each needs the reviewer's own look).
+DECLARED_CHANGES = ("had_accident", "penalised", "relocated", "production_stopped", "name_changed")
+
+
+def accepted_without_findings(campaign: Campaign) -> QuerySet[Filing]:
+    """Accepted filings with nothing found: see the module's definition."""
+    filing = OuterRef("pk")
+    changes = Q()
+    for name in DECLARED_CHANGES:
+        changes |= Q(**{name: True})
+    return (
+        Filing.objects.filter(campaign=campaign, state=FilingState.ACCEPTED, unit__status=UnitStatus.LISTED)
+        .exclude(changes)
+        .exclude(_non_compliant(filing))
+        .exclude(Exists(DataFlag.objects.filter(filing=filing).exclude(verdict=FlagVerdict.CONFIRMED)))
+        .exclude(Exists(IncidentReport.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
+        .exclude(Exists(AdjustmentProposal.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
+    )

@@ -77,3 +77,58 @@ def can_attach_evidence(user, kind: str, *, filing=None, proposal=None) -> Decis
             return deny(_("MIIT's decision document is added to a proposal the province has approved."))
         return decision
     return deny(_("Files cannot be attached there."))
+
+
+# --- district first review ----------------------------------------------------------------------------------
+
+def can_district_review(user, unit, campaign) -> Decision:
+    """The reviewer of the unit's district does its first review, where its city reviews through districts."""
+    decision = registry_rules.reviews_district_unit(user, unit)
+    if not decision:
+        return decision
+    if not queries.reviews_through_districts(campaign, unit.city):
+        return deny(_("%(city)s does not review through districts in this campaign: its city bureau reviews "
+                      "the unit.") % {"city": unit.city.name})
+    return ALLOWED
+
+
+def can_check(user, unit, campaign) -> Decision:
+    """The indicator check (and the data flags): the city bureau, or the district where it does the first review."""
+    if can_review(user, unit):
+        return ALLOWED
+    return can_district_review(user, unit, campaign)
+
+
+def can_set_district_review(user, city) -> Decision:
+    """Whether a city reviews through districts is the city's own choice (the province may set it too)."""
+    return registry_rules.manages_districts(user, city)
+
+
+def within_district_deadline(campaign, now=None) -> Decision:
+    """Until the end of the district deadline day in Beijing time; after it, the district's work arrives late."""
+    if campaign.passed(campaign.district_due, now):
+        return deny(_("The district review deadline (%(date)s) has passed: the work reaches the city marked late.")
+                    % {"date": campaign.district_due})
+    return ALLOWED
+
+
+# --- the province's bulk decisions ----------------------------------------------------------------------------
+
+def decidable(proposal) -> Decision:
+    """The province approves or returns only a proposal the city submitted."""
+    if proposal.state == ProposalState.SUBMITTED:
+        return ALLOWED
+    return deny(_("%(unit)s: the proposal is “%(state)s”, so it cannot be decided now.")
+                % {"unit": proposal.unit.name, "state": proposal.get_state_display()})
+
+
+def miit_recordable(proposal, has_decision: bool) -> Decision:
+    """MIIT's decision is recorded once, and only for a proposal the province approved."""
+    if proposal.state != ProposalState.APPROVED:
+        return deny(_("%(unit)s: MIIT's decision is recorded only for a proposal the province has approved.")
+                    % {"unit": proposal.unit.name})
+    if has_decision:
+        return deny(_("%(unit)s: MIIT's decision on this proposal has already been recorded.")
+                    % {"unit": proposal.unit.name})
+    return ALLOWED
+

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from greenmfg.rules import require
 from registry import access
 from registry.enums import UnitStatus
 from registry.params import int_list, int_or_none
@@ -31,6 +32,7 @@ from .exports import adjustment_sheet, not_filed_sheet, proposal_list_sheet, rev
 from .forms import (
     AcceptFilingForm,
     AssessmentForm,
+    BulkProposalForm,
     CampaignForm,
     DecisionForm,
     FlagVerdictsForm,
@@ -53,7 +55,8 @@ from .models import (
     IndicatorCheck,
     MiitDecision,
 )
-from .queries import PROPOSED, PROPOSED_STATES
+from .proposal_filters import ProposalFilter
+from .queries import PROPOSED
 from .services import campaigns as campaign_services
 from .services import incidents as incident_services
 from .services import progress
@@ -177,6 +180,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     for flag in flags:
         flag.indicator = BY_CODE.get(flag.code)
     can_review = review_services.is_city_reviewer_for(request.user, filing.unit)
+    can_check = bool(review_rules.can_check(request.user, filing.unit, filing.campaign))
     is_open = filing.state == FilingState.SUBMITTED
     checks_form = checks_form or IndicatorChecksForm(filing=filing, values=values, checks=checks)
     flags_form = flags_form or FlagVerdictsForm(flags=flags)
@@ -190,7 +194,7 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
         "return_form": return_form or ReturnFilingForm(), "accept_form": accept_form or AcceptFilingForm(),
         "assessments": assessments,
         "blocked": not review_rules.proposal_not_blocked(filing),
-        "can_review": can_review, "is_open": is_open,
+        "can_review": can_review, "can_check": can_check, "is_open": is_open,
         "acceptance_problems": review_services.acceptance_problems(filing) if can_review and is_open else [],
         "proposal": proposal,
         "history": audit_rows(audit.history(filing), "filing"),
@@ -201,9 +205,15 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
     return render(request, "reviews/review_filing.html", context, status=status)
 
 
+def _require_reviewer(request) -> None:
+    """The review page: province and city staff, and district reviewers (their filings only, see _review_filing)."""
+    if not access.roles_of(request.user).is_district_reviewer:
+        access.require_staff(request.user)
+
+
 @login_required
 def review_filing(request, pk: int):
-    access.require_staff(request.user)
+    _require_reviewer(request)
     return _render_review(request, _review_filing(request, pk))
 
 
@@ -231,7 +241,7 @@ def review_flags(request, pk: int):
 
 def _save_verdicts(request, filing, form, form_name: str, record, *, invalid: str, done: str):
     """The review page's two verdict forms: the service records them (and checks who may)."""
-    review_services.require_city_reviewer(request.user, filing.unit)
+    require(review_rules.can_check(request.user, filing.unit, filing.campaign))
     if not form.is_valid():
         messages.error(request, invalid)
         return _render_review(request, filing, status=400, **{form_name: form})
@@ -324,39 +334,27 @@ def proposal_list(request):
                  .annotate(has_decision=Exists(MiitDecision.objects.filter(proposal=OuterRef("pk"))))
                  .order_by("unit__city__seed_order", "unit__name"))
     params = request.GET
-    city = params.get("city", "")
-    if int_or_none(city) is not None:
-        proposals = proposals.filter(unit__city_id=int_or_none(city))
-    outcome = params.get("outcome", "")
-    if outcome in Outcome.values:
-        proposals = proposals.filter(outcome=outcome)
-    state = params.get("state", "")
-    if state in ProposalState.values:
-        proposals = proposals.filter(state=state)
-    elif state == PROPOSED:
-        proposals = proposals.filter(state__in=PROPOSED_STATES)
-    late = params.get("late", "")
-    if late in ("1", "0"):
-        proposals = proposals.filter(is_late=late == "1")
-    q = params.get("q", "").strip()
-    if q:
-        proposals = proposals.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__startswith=q.upper()))
+    chosen = ProposalFilter.from_params(params)
+    proposals = chosen.apply(proposals)
     cities = access.visible_cities(request.user).order_by("seed_order")
     states = [*ProposalState.choices, (PROPOSED, _("Sent to the province (any decision)"))]
     if params.get("format") == "xlsx":
-        filters = filter_line([("年度", campaign.year), ("城市", _city_name(cities, city)),
-                               ("调整类型", dict(Outcome.choices).get(outcome, "")), ("状态", dict(states).get(state, "")),
-                               ("是否逾期", {"1": "逾期", "0": "按时"}.get(late, "")), ("名称或信用代码", q)])
+        filters = filter_line([("年度", campaign.year), ("城市", _city_name(cities, chosen.city)),
+                               ("调整类型", dict(Outcome.choices).get(chosen.outcome, "")),
+                               ("状态", dict(states).get(chosen.state, "")),
+                               ("是否逾期", {"1": "逾期", "0": "按时"}.get(chosen.late, "")),
+                               ("部里决定", {"pending": "待录入", "recorded": "已录入"}.get(chosen.miit, "")),
+                               ("名称或信用代码", chosen.q)])
         return xlsx_response(f"adjustments-{campaign.year}-filtered.xlsx",
                              [proposal_list_sheet(proposals, campaign.year, filters)])
     page = paginate(request, proposals, PAGE_SIZE)
     return render(request, "reviews/proposal_list.html", {
         "campaign": campaign, "page": page, "querystring": querystring_without_page(request),
         "export_query": export_query(request),
-        "cities": cities, "city": city,
-        "outcomes": Outcome.choices, "outcome": outcome, "states": states, "state": state,
-        "late": late, "q": q, "is_province": roles.province,
-        "decision_form": DecisionForm(),
+        "cities": cities, "city": chosen.city,
+        "outcomes": Outcome.choices, "outcome": chosen.outcome, "states": states,
+        "state": chosen.state, "late": chosen.late, "miit": chosen.miit, "q": chosen.q, "is_province": roles.province,
+        "bulk_form": BulkProposalForm(), "filter_query": querystring_without_page(request),
     })
 
 
@@ -404,7 +402,7 @@ def proposal_detail(request, pk: int):
     access.require_staff(request.user)
     proposal = _proposal(request, pk)
     roles = access.roles_of(request.user)
-    decision = MiitDecision.objects.filter(proposal=proposal).select_related("recorded_by").first()
+    decision = MiitDecision.objects.filter(proposal=proposal).select_related("recorded_by", "source").first()
     filing = Filing.objects.filter(campaign=proposal.campaign, unit=proposal.unit).first()
     return render(request, "reviews/proposal_detail.html", {
         "proposal": proposal, "unit": proposal.unit, "campaign": proposal.campaign, "decision": decision,
@@ -598,6 +596,7 @@ def province_dashboard(request):
     context = {"campaign": campaign, "campaigns": Campaign.objects.order_by("-year")}
     if campaign is not None:
         rows, total = progress.campaign_progress(campaign, access.visible_cities(request.user).order_by("seed_order"))
+        progress.district_progress(campaign, rows)
         context.update({
             "rows": rows, "total": total,
             "late_packages": [r for r in rows if r.package and r.package.is_late],
@@ -615,6 +614,7 @@ def _deadlines(campaign: Campaign):
         (label, date, Campaign.passed(date), (date - today).days)
         for label, date in (
             (_("Filing opens"), campaign.filing_opens), (_("Filing due"), campaign.filing_due),
+            *([(_("District review due"), campaign.district_review_due)] if campaign.district_review_due else []),
             (_("City review due"), campaign.city_review_due), (_("Province report due"), campaign.province_report_due),
         )
     ]
@@ -628,6 +628,7 @@ def city_dashboard(request):
     context = {"campaign": campaign, "cities": cities, "campaigns": Campaign.objects.order_by("-year")}
     if campaign is not None:
         rows, total = progress.campaign_progress(campaign, cities)
+        progress.district_progress(campaign, rows)
         units = access.reviewable_units(request.user).filter(city_id__in=roles.city_ids)
         context.update({
             "rows": rows, "total": total, "todo": progress.city_todo(campaign, units), "deadlines": _deadlines(campaign),

@@ -9,7 +9,7 @@ from registry import access
 from .. import audit
 from ..models import Campaign
 
-FIELDS = ("title", "filing_opens", "filing_due", "city_review_due", "province_report_due")
+FIELDS = ("title", "filing_opens", "filing_due", "district_review_due", "city_review_due", "province_report_due")
 
 
 @transaction.atomic
@@ -23,7 +23,7 @@ def save_campaign(data: dict, *, actor, campaign: Campaign | None = None) -> Cam
         action = "edit"
     before = {n: getattr(campaign, n, None) for n in FIELDS}
     for name in FIELDS:
-        setattr(campaign, name, data[name])
+        setattr(campaign, name, data.get(name))
     campaign.full_clean()
     campaign.save()
     changes = [f"{n}: {before[n] or '—'} → {getattr(campaign, n)}" for n in FIELDS if before[n] != getattr(campaign, n)]

@@ -40,8 +40,12 @@ def require_city_reviewer(user, unit: Unit) -> None:
 
 
 def reviewable_filings(user) -> QuerySet[Filing]:
-    """Filings a reviewer may open: the province sees all, a city bureau its own city's (registry.access)."""
-    return Filing.objects.filter(unit__in=access.reviewable_units(user))
+    """Filings a reviewer may open: the province sees all, a city bureau its own city's (registry.access), a
+    district reviewer its district's where the city reviews through districts in the filing's campaign."""
+    filings = Filing.objects.filter(unit__in=access.reviewable_units(user))
+    if access.roles_of(user).is_district_reviewer:
+        filings = filings | Filing.objects.filter(queries.district_review_q(), unit__in=access.district_units(user))
+    return filings
 
 
 def reviewable_proposals(user) -> QuerySet[AdjustmentProposal]:
@@ -64,7 +68,7 @@ def _locked_filing(filing: Filing, action: str) -> Filing:
 def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor) -> list[IndicatorCheck]:
     """Save the city's verdict on key indicators: {code: (verdict, note)}. Only a submitted filing is checked."""
     filing = _locked_filing(filing, "check")
-    require_city_reviewer(actor, filing.unit)
+    require(rules.can_check(actor, filing.unit, filing.campaign))
     allowed = {i.code for i in key_indicators(filing.unit.kind)}
     unknown = sorted(set(verdicts) - allowed)
     if unknown:
@@ -91,7 +95,7 @@ def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor
 def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *, actor) -> int:
     """Confirm or reject the statistical flags of a submitted filing: {flag id: (verdict, note)}."""
     filing = _locked_filing(filing, "flag_verdict")
-    require_city_reviewer(actor, filing.unit)
+    require(rules.can_check(actor, filing.unit, filing.campaign))
     flags = {f.pk: f for f in filing.flags.all()}
     changed = []
     for pk, (verdict, note) in verdicts.items():
@@ -223,6 +227,15 @@ def _clean_proposal_data(data: dict) -> dict:
 def save_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor) -> AdjustmentProposal:
     """Open or change the city's proposal for one unit (one per unit per campaign). Raises ReviewError."""
     require_city_reviewer(actor, unit)
+    return write_proposal(campaign, unit, data, actor=actor, actions=("propose", "edit"),
+                          editable=EDITABLE_PROPOSAL_STATES)
+
+
+def write_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor, actions: tuple[str, str],
+                   editable) -> AdjustmentProposal:
+    """Open (actions[0]) or change (actions[1]) a unit's proposal while it is in one of `editable`; the caller
+    has checked who may."""
+    open_action, edit_action = actions
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if unit.status != UnitStatus.LISTED:
         raise ReviewError(_("This unit is no longer on the list; no proposal can be made for it."))
@@ -233,16 +246,16 @@ def save_proposal(campaign: Campaign, unit: Unit, data: dict, *, actor) -> Adjus
     proposal = AdjustmentProposal.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
     if proposal is None:
         proposal = AdjustmentProposal(campaign=campaign, unit=unit, created_by=actor, **values)
-        workflow.transition(proposal, "propose", actor=actor, comment=proposal.get_outcome_display())
+        workflow.transition(proposal, open_action, actor=actor, comment=proposal.get_outcome_display())
         return proposal
-    if proposal.state not in EDITABLE_PROPOSAL_STATES:
+    if proposal.state not in editable:
         raise ReviewError(_("This proposal is “%(state)s” and can no longer be changed.")
                           % {"state": proposal.get_state_display()})
     for name, value in values.items():
         setattr(proposal, name, value)
     proposal.is_default = False
     proposal.save(update_fields=[*values, "is_default", "updated_at"])
-    workflow.record(proposal, "edit", actor=actor, comment=proposal.get_outcome_display())
+    workflow.record(proposal, edit_action, actor=actor, comment=proposal.get_outcome_display())
     return proposal
 
 

@@ -25,4 +25,56 @@
       window.print();
     }
   });
+  // Bulk selection (form[data-bulk]): "select this page" ticks every row; once the page is ticked, "select all
+  // matching" widens the selection to every row of the filter (the server reads the filter, not the ticks).
+  function bulkUpdate(form) {
+    var items = form.querySelectorAll("[data-bulk-item]");
+    var ticked = form.querySelectorAll("[data-bulk-item]:checked").length;
+    var page = form.querySelector("[data-bulk-page]");
+    var all = form.querySelector("[data-bulk-all]");
+    var matching = form.querySelector("[data-bulk-matching]");
+    var note = form.querySelector("[data-bulk-matching-note]");
+    var count = form.querySelector("[data-bulk-count]");
+    var whole = items.length > 0 && ticked === items.length;
+    if (page) { page.checked = whole; page.indeterminate = ticked > 0 && !whole; }
+    if (!whole && all) { all.value = ""; }
+    if (matching) { matching.classList.toggle("d-none", !whole || (all && all.value === "1")); }
+    if (note) { note.classList.toggle("d-none", !(all && all.value === "1")); }
+    if (count) { count.textContent = all && all.value === "1" ? "" : ticked + " / " + items.length; }
+  }
+  function bulkForm(el) {
+    var id = el.getAttribute("form");
+    return id ? document.getElementById(id) : el.closest("form[data-bulk]");
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.matches) { return; }
+    if (el.matches("[data-bulk-page]")) {
+      var form = bulkForm(el);
+      form.querySelectorAll("[data-bulk-item]").forEach(function (box) { box.checked = el.checked; });
+      bulkUpdate(form);
+    } else if (el.matches("[data-bulk-item]")) {
+      bulkUpdate(bulkForm(el));
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest ? event.target.closest("[data-bulk-matching]") : null;
+    if (el) {
+      var form = bulkForm(el);
+      form.querySelector("[data-bulk-all]").value = "1";
+      bulkUpdate(form);
+    }
+  });
+  document.querySelectorAll("form[data-bulk]").forEach(bulkUpdate);
+  // The MIIT document's fields show only for the MIIT steps (without JavaScript they are always shown).
+  function bulkMiit(form) {
+    var action = form.querySelector("select[name=action]");
+    var fields = form.querySelector("[data-bulk-miit]");
+    if (action && fields) { fields.classList.toggle("d-none", action.value.indexOf("miit_") !== 0); }
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("form[data-bulk] select[name=action]")) { bulkMiit(el.form); }
+  });
+  document.querySelectorAll("form[data-bulk]").forEach(bulkMiit);
 })();

@@ -250,19 +250,20 @@ def test_browser_province_approves_in_bulk_downloads_the_summary_and_reads_the_p
     assert page.locator("main table tbody tr").count() == 4
     for name in chosen:
         page.get_by_role("checkbox", name=name).check()
-    page.select_option("#d-action", "approve")
-    page.fill("#d-comment", "同意市局意见，报工业和信息化部")
+    page.select_option("#id_action", "approve")
+    page.fill("#id_comment", "同意市局意见，报工业和信息化部")
     _fits(page, viewport)
     shot(page, f"proposals-selected-{width}")
-    page.once("dialog", lambda dialog: dialog.accept())
-    _go(page, page.get_by_role("button", name="记录审核决定"))
+    # One confirmation page says what will happen to whom, then one click does it.
+    _go(page, page.locator("#bulk-review"))
+    assert page.locator("#bulk-done li").count() == 3
+    _go(page, page.locator("#bulk-confirm"))
     assert "已审核 3 条调整意见" in _alert(page, "success")
     for name in chosen:
         row = page.locator("main table tbody tr", has_text=name)
         assert "省厅已同意" in row.inner_text()
-        assert row.locator("input[type=checkbox]").count() == 0
     left_row = page.locator("main table tbody tr", has_text=left)
-    assert "已报省厅" in left_row.inner_text() and left_row.locator("input[type=checkbox]").count() == 1
+    assert "已报省厅" in left_row.inner_text()
     _fits(page, viewport)
     shot(page, f"proposals-approved-{width}")
 

@@ -113,7 +113,8 @@ def test_access_district_reviewer_sees_only_the_district(client, tianhe_and_huan
     user = factories.district_user("天河区", "tianhe")
     assert set(access.visible_units(user)) == {tianhe}
     assert list(access.visible_cities(user)) == []  # never the whole city
-    assert list(access.reviewable_units(user)) == []  # the district review workflow is another issue
+    assert list(access.reviewable_units(user)) == []  # a district reviewer is no city staff
+    assert list(access.district_units(user)) == [tianhe]  # the units of its first review
     assert list(access.visible_districts(user)) == [factories.district("天河区")]
     login(client, user)
     response = client.get(reverse("registry:unit_list"))
@@ -127,6 +128,20 @@ def test_access_district_reviewer_sees_only_the_district(client, tianhe_and_huan
     assert client.get(reverse("registry:unit_edit", args=[tianhe.pk])).status_code == 403
     assert client.get(reverse("registry:city_stats")).status_code == 403
     assert client.get(reverse("home"))["Location"] == reverse(settings.ROLE_HOME_URLS["district"])
+
+
+def test_access_district_units_are_none_for_other_roles(tianhe_and_huangpu, gz_reviewer, province):
+    for user in (gz_reviewer, province):
+        assert list(access.district_units(user)) == []
+
+
+def test_rules_reviews_district_unit_only_its_own_districts(tianhe_and_huangpu, gz_reviewer):
+    tianhe, huangpu, unplaced = tianhe_and_huangpu
+    user = factories.district_user("天河区", "tianhe")
+    assert rules.reviews_district_unit(user, tianhe)
+    for unit in (huangpu, unplaced):
+        assert not rules.reviews_district_unit(user, unit)
+    assert not rules.reviews_district_unit(gz_reviewer, tianhe)  # the city bureau is not the district
 
 
 def test_access_district_and_city_roles_give_the_union(tianhe_and_huangpu, sz_unit):

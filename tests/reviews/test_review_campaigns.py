@@ -52,3 +52,24 @@ def test_campaign_pages_are_for_the_province_only(client, gz_reviewer):
     assert client.get(reverse("reviews:campaign_list")).status_code == 403
     assert client.post(reverse("reviews:campaign_create"), GOOD).status_code == 403
     assert Campaign.objects.count() == 0
+
+
+@pytest.mark.parametrize(("due", "field", "message"), [
+    ("2025-03-09", "district_review_due", "区县初审截止日期不能早于填报截止日期。"),
+    ("2025-04-11", "city_review_due", "地市审核截止日期不能早于区县初审截止日期。"),
+])
+def test_campaign_district_deadline_outside_its_window_is_refused(client, province, due, field, message):
+    login(client, province)
+    response = client.post(reverse("reviews:campaign_create"), {**GOOD, "district_review_due": due})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [message]}
+    assert Campaign.objects.count() == 0
+
+
+@pytest.mark.parametrize("due", ["2025-03-10", "2025-04-10"])  # the filing deadline and the city deadline
+def test_campaign_district_deadline_on_either_edge_is_kept_and_audited(client, province, due):
+    login(client, province)
+    assert client.post(reverse("reviews:campaign_create"), {**GOOD, "district_review_due": due}).status_code == 302
+    campaign = Campaign.objects.get(year=2025)
+    assert str(campaign.district_due) == due
+    assert f"district_review_due: — → {due}" in Transition.objects.get(action="create").comment.split("; ")

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from registry.enums import HistorySource
 from registry.models import UnitHistory, User
-from reviews.enums import FilingState, ProposalState
+from reviews.enums import DISTRICT_STATES, FilingState, ProposalState
 from reviews.models import (
     AdjustmentProposal,
     Campaign,
@@ -88,3 +88,23 @@ def test_review_demo_has_every_state_and_every_page_shows_it(client):
     before = _counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts() == before
+
+
+def test_review_demo_guangzhou_reviews_through_districts(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    c2024 = Campaign.objects.get(year=2024)
+    assert list(c2024.district_cities.values_list("name", flat=True)) == ["广州市"]
+    assert str(c2024.district_review_due) == "2024-03-20"
+    login(client, User.objects.get(username="th_reviewer"))
+    home = client.get(reverse("reviews:district_home"), {"year": 2024})
+    assert home.status_code == 200
+    states = {u.proposal_state for u in home.context["page"].object_list} & set(DISTRICT_STATES)
+    assert states == set(DISTRICT_STATES)
+    login(client, User.objects.get(username="gz_reviewer"))
+    work = client.get(reverse("reviews:district_work"), {"year": 2024})
+    assert [p.unit.district.name for p in work.context["page"].object_list] == ["天河区"]
+    hk = User.objects.get(username="hk_reviewer")  # 中山 reviews without districts: its reviewer is told so
+    login(client, hk)
+    idle = client.get(reverse("reviews:district_home"), {"year": 2024})
+    assert [d.name for d in idle.context["idle_districts"]] == ["火炬开发区"]
+    assert list(idle.context["page"].object_list) == []

@@ -48,8 +48,8 @@ PAGES = [
     ("reviews:incident_list", "province", {}, 5, "page"),
     ("reviews:not_filed", "gz", {}, 6, "page"),
     ("reviews:campaign_list", "province", {}, 4, None),
-    ("reviews:province_dashboard", "province", {}, 13, None),
-    ("reviews:city_dashboard", "gz", {}, 17, None),
+    ("reviews:province_dashboard", "province", {}, 14, None),  # 13, and which cities review through districts
+    ("reviews:city_dashboard", "gz", {}, 18, None),  # 17, and which cities review through districts
     ("reviews:enterprise_home", "ent", {}, 7, "cards"),
 ]
 

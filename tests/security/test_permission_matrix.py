@@ -52,7 +52,9 @@ MATRIX = [
     ("GET", "reviews:campaign_create", lambda w: {}, [302, 200, 403, 403, 403, 403, 403]),
     ("GET", "reviews:campaign_edit", lambda w: {"year": w.campaign.year}, [302, 200, 403, 403, 403, 403, 403]),
     ("GET", "reviews:review_list", lambda w: {}, [302, 200, 200, 200, 403, 403, 403]),
-    ("GET", "reviews:review_filing", lambda w: {"pk": w.filings["gz"].pk}, [302, 200, 200, 404, 403, 403, 403]),
+    # A district reviewer may open the review page, but only for its district's filings where the city reviews
+    # through districts: this one is not found.
+    ("GET", "reviews:review_filing", lambda w: {"pk": w.filings["gz"].pk}, [302, 200, 200, 404, 403, 403, 404]),
     ("GET", "reviews:assessment_create", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 200, 404, 404, 404, 404]),
     ("GET", "reviews:assessment_edit", lambda w: {"pk": w.filings["gz"].pk, "assessment_pk": w.assessment.pk},
      [302, 403, 200, 404, 404, 404, 404]),
@@ -71,6 +73,14 @@ MATRIX = [
     ("POST", "reviews:filing_return", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 400, 404, 404, 404, 404]),
     ("POST", "reviews:filing_accept", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
     ("POST", "reviews:proposals_decide", lambda w: {}, [302, 302, 403, 403, 403, 403, 403]),
+    # Bulk steps and the district first review (the world's 广州 reviews without districts in its campaign).
+    ("POST", "reviews:proposals_bulk", lambda w: {}, [302, 302, 403, 403, 403, 403, 403]),
+    ("GET", "reviews:keep_many", lambda w: {}, [302, 403, 200, 200, 403, 403, 403]),
+    ("GET", "reviews:district_home", lambda w: {}, [302, 403, 403, 403, 403, 403, 200]),
+    ("GET", "reviews:district_proposal", lambda w: {"unit_pk": w.units["gz"].pk}, [302, 403, 403, 403, 403, 403, 403]),
+    ("POST", "reviews:district_send", lambda w: {}, [302, 403, 403, 403, 403, 403, 302]),
+    ("GET", "reviews:district_work", lambda w: {}, [302, 403, 200, 200, 403, 403, 403]),
+    ("POST", "reviews:district_setting", lambda w: {}, [302, 404, 404, 404, 404, 404, 404]),
     ("POST", "reviews:miit_decision", lambda w: {"pk": w.proposals["gz"].pk}, [302, 302, 403, 403, 403, 403, 403]),
     # The green code of the Guangzhou factory.
     ("GET", "greencode:mine", lambda w: {}, [302, 403, 403, 403, 200, 200, 403]),
