@@ -9,6 +9,7 @@ reasons all use these, so they always agree:
 - assessment completed: an on-site assessment of the filing has both its conclusion and its completion date.
 - blocked by assessment: needs an assessment and has no completed one (no proposal can be made).
 - pending package: the city's proposals still in draft or returned, not yet sent to the province.
+- declared findings: an accident, a penalty or a compliance finding (declared or verified) needing a disposition.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from registry.enums import UnitStatus
 from registry.models import Unit
 
-from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FilingState
+from .enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, ComplianceItem, ComplianceResult, FilingState
 from .models import AdjustmentProposal, Campaign, Filing, IndicatorCheck, OnSiteAssessment
 
 FILED_STATES = (FilingState.SUBMITTED, FilingState.RETURNED, FilingState.ACCEPTED)
@@ -83,3 +84,22 @@ def blocked_by_assessment(filing: Filing | None) -> bool:
 def pending_package(campaign: Campaign, city) -> QuerySet[AdjustmentProposal]:
     """The city's proposals not yet sent to the province."""
     return AdjustmentProposal.objects.filter(campaign=campaign, unit__city=city, state__in=EDITABLE_PROPOSAL_STATES)
+
+
+def declared_findings(filing: Filing, verifications=None) -> list[str]:
+    """What the filing declares, or the city found, that needs the city's explicit disposition: an accident, a
+    penalty, or a compliance item answered "yes" by the enterprise or found by the city's verification.
+
+    `verifications` are the filing's ComplianceCheck rows when the caller has them (else one query).
+    """
+    findings = [str(Filing._meta.get_field(name).verbose_name) for name in Filing.SERIOUS_CHANGES
+                if getattr(filing, name)]
+    found = {c.item for c in (verifications if verifications is not None else filing.compliance_checks.all())
+             if c.result == ComplianceResult.FOUND}
+    for item, name in Filing.COMPLIANCE_ANSWERS.items():
+        label = str(ComplianceItem(item).label)
+        if name in Filing.SERIOUS_CHANGES and getattr(filing, name):
+            continue  # already named above
+        if getattr(filing, name) or item in found:
+            findings.append(label)
+    return findings

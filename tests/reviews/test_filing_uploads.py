@@ -217,11 +217,11 @@ def test_filing_upload_the_last_template_row_is_still_read(client, campaign, gz_
     login(client, factories.enterprise_user(gz_unit))
     wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
     ws = wb.active
-    assert ws.cell(row=ws.max_row, column=1).value == "changes_note"  # the template's end
-    ws.cell(row=ws.max_row, column=4, value="最后一行")
+    assert ws.cell(row=ws.max_row, column=1).value == "rectification_open"  # the compliance block ends it
+    ws.cell(row=ws.max_row, column=4, value="是")
     parsed = parse_single(_as_upload(wb), filename="f.xlsx", kind=gz_unit.kind)
     assert (parsed.file_error, parsed.errors) == ("", [])
-    assert parsed.data["changes_note"] == "最后一行"
+    assert parsed.data["rectification_open"] is True
 
 
 def test_filing_upload_a_repeated_field_code_is_an_error_not_an_overwrite(client, campaign, gz_unit):
