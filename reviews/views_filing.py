@@ -27,7 +27,6 @@ from .services import filings as service
 from .services.context import filing_context, shown_years
 from .services.declared import compliance_rows, declared_changes
 
-
 MAX_PRIOR = Decimal("1e17")  # the column holds 18 digits before the point
 
 
