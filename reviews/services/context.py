@@ -211,11 +211,6 @@ def filing_context(filing: Filing, values: dict[str, Decimal] | None = None,
     return rows
 
 
-def needs_prior_years(filing: Filing, rows: list[IndicatorContext]) -> list[int]:
-    """The earlier data years for which the unit has no value at all (a unit new to the portal)."""
-    return [y for y in shown_years(filing)[:-1] if all(dict(r.years).get(y) is None for r in rows)]
-
-
 def suggested_verdicts(rows: list[IndicatorContext]) -> dict[str, str]:
     """{code: verdict} for every indicator with a suggestion the reviewer can accept."""
     return {r.code: r.suggestion.verdict for r in rows if r.suggestion and r.suggestion.is_verdict}
