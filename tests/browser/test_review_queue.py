@@ -121,3 +121,41 @@ def test_browser_the_usual_action_works_by_keyboard(new_page, queue_world):
     first.refresh_from_db()
     assert first.state == "accepted"
     assert page.locator("h1").inner_text() == "队列绿色工厂01有限公司"
+
+
+@VIEWPORTS
+def test_browser_a_declared_accident_stands_first_and_blocks_acceptance_until_disposed(new_page, queue_world, viewport):
+    from reviews.enums import Disposition, FilingState
+    from reviews.models import Filing
+
+    filing = Filing.objects.get(unit=queue_world["units"][3], campaign=queue_world["campaign"])
+    Filing.objects.filter(pk=filing.pk).update(had_accident=True, changes_note="车间火灾，无人员伤亡")  # as declared
+    width = viewport["width"]
+    page = new_page(viewport)
+    log_in(page, "gz_queue", PASSWORD)
+    page.goto(f"/reviews/review/{filing.pk}/")
+    # The finding is the first thing under the title, before the indicators.
+    first_card = page.locator("main .alert, main .card").first
+    assert first_card.get_attribute("id") == "findings"
+    assert "发生安全、质量或环境事故" in first_card.inner_text()
+    assert page.locator("#changes-block li[data-change=had_accident]").inner_text().startswith("✔ 发生安全、质量或环境事故")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, f"review-accident-{width}")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator("#accept-next").click()
+    assert page.locator("main .alert-dismissible.alert-danger").inner_text().strip() == (
+        "请先处置申报或核查发现的事项（发生安全、质量或环境事故）：报告事故、提出调整意见，或说明无需处理的理由。")
+    assert Filing.objects.get(pk=filing.pk).state == FilingState.SUBMITTED
+
+    page.get_by_label("无需处理（说明理由）").check()
+    page.fill("#findings textarea[name=note]", "一般事故，已由应急管理部门结案，不属于重大事故")
+    with page.expect_navigation():
+        page.get_by_role("button", name="记录处置").click()
+    assert "处置已记录" in page.locator("main .alert-success").inner_text()
+    assert "无需处理（说明理由）" in page.locator("#disposition").inner_text()
+    with page.expect_navigation():
+        page.locator("#accept-next").click()
+    filing.refresh_from_db()
+    assert (filing.state, filing.disposition) == (FilingState.ACCEPTED, Disposition.NO_ACTION)
