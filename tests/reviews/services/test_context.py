@@ -165,3 +165,11 @@ def test_context_runs_a_constant_number_of_queries(campaigns, gz_reviewer, djang
     with django_assert_num_queries(6):
         rows = filing_context(filing)
     assert {r.peers for r in rows if r.value is not None} == {n}
+
+
+def test_context_without_a_benchmark_provider_shows_none(campaigns, gz_unit, settings):
+    settings.REVIEW_BENCHMARK_PROVIDERS = []
+    Benchmark.objects.create(industry=gz_unit.industry, code="energy_per_output", baseline=30, leading=10)
+    filing = submitted_filing(campaigns[2030], gz_unit)
+    energy = {r.code: r for r in filing_context(filing)}["energy_per_output"]
+    assert (energy.baseline, energy.leading, energy.suggestion.verdict) == (None, None, SuggestionKind.NONE)
