@@ -73,7 +73,7 @@ def _declared_context(filing: Filing) -> dict:
 
 def _prior_inputs(request, filing: Filing) -> tuple[list[dict], dict, list[str]]:
     """The earlier years' inputs of a unit new to the portal: (rows for the page, posted values, errors)."""
-    if not filing.pk or not rules.can_enter_prior_years(filing):
+    if not rules.can_enter_prior_years(filing):
         return [], {}, []
     years = shown_years(filing)[:-1]
     existing = {(p.year, p.code): p.value for p in PriorYearValue.objects.filter(unit=filing.unit, year__in=years)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,8 +54,7 @@ def review_accept_next(request, pk: int):
         messages.error(request, _("The checks were not saved: see the indicators marked in red."))
         return _render_review(request, filing, checks_form=form, status=400)
     try:
-        with transaction.atomic():
-            review_services.accept_with_suggestions(filing, actor=request.user, overrides=form.verdicts())
+        review_services.accept_with_suggestions(filing, actor=request.user, overrides=form.verdicts())
     except ReviewError as exc:
         _fail(request, exc)
         return redirect("reviews:review_filing", pk=filing.pk)

@@ -169,10 +169,13 @@ def next_in_queue(user, filing: Filing) -> Filing | None:
     return after or waiting.first()
 
 
-@transaction.atomic
 def accept_with_suggestions(filing: Filing, *, actor, overrides: dict[str, tuple[str, str]] | None = None,
                             comment: str = "") -> Filing:
-    """The usual case in one action: the suggested verdicts (with any overrides), then acceptance."""
+    """The usual case in one action: the suggested verdicts (with any overrides), then acceptance.
+
+    Two steps, each in its own transaction: when the acceptance is refused (an indicator without a verdict, a
+    flag to judge, a finding to dispose of), the verdicts recorded stay, so the reviewer's work is not lost.
+    """
     accept_suggestions(filing, actor=actor, overrides=overrides)
     return accept_filing(filing, actor=actor, comment=comment)
 

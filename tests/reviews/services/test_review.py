@@ -122,7 +122,9 @@ def test_a_declared_accident_blocks_acceptance_until_disposed(campaign, gz_unit,
     problems = review_services.acceptance_problems(filing)
     assert problems == ["请先处置申报或核查发现的事项（发生安全、质量或环境事故）：报告事故、提出调整意见，或说明无需处理的理由。"]
     with pytest.raises(ReviewError):
-        review_services.accept_filing(filing, actor=gz_reviewer)
+        review_services.accept_with_suggestions(filing, actor=gz_reviewer)
+    assert Filing.objects.get(pk=filing.pk).state == FilingState.SUBMITTED
+    assert filing.checks.count() == 15  # the verdicts stay: the reviewer's work is not lost
     # An incident disposition needs the incident report first.
     with pytest.raises(ReviewError) as exc:
         review_services.record_disposition(filing, Disposition.INCIDENT, actor=gz_reviewer)
