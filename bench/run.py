@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, on the configured database (DATABASE_URL), one JSON line per figure.
 
-    python bench/run.py [--only scoring,pages,imports,load,bombs] [--sizes 1000,10000,100000] [--pages 100000]
+    python bench/run.py [--only scoring,pages,imports,load,bombs,review] [--sizes 1000,10000,100000] [--pages 100000]
                         [--filings 10000]
 
 - scoring: the full green-code re-score at each size (`manage.py bench_scoring`);
@@ -8,6 +8,7 @@
            server time over repeated requests, and the streaming exports with their peak memory;
 - imports: N filings uploaded in one .xlsx, parsed and applied all-or-nothing;
 - load:    the app under gunicorn with concurrent clients on loopback (throughput, median, p95);
+- review:  a city's queue of clean filings walked as the review page lets a person do it: actions per filing;
 - bombs:   hostile .xlsx files (20M shared strings, no <dimension>, a huge sheet, many sheets, XML entities)
            through every upload path (peak RSS, seconds), then /healthz while four of them upload at once.
 Point DATABASE_URL at a database made for benchmarks: the synthetic data is removed afterwards, but the
@@ -30,7 +31,7 @@ def run(args: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="scoring,pages,imports,load,bombs")
+    parser.add_argument("--only", default="scoring,pages,imports,load,bombs,review")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--pages", type=int, default=100000, help="factories for the page and export timings")
     parser.add_argument("--filings", type=int, default=10000)
@@ -49,6 +50,8 @@ def main() -> int:
         status |= run([str(ROOT / "bench" / "load.py")])
     if "bombs" in wanted:
         status |= run([str(ROOT / "bench" / "bombs.py")])
+    if "review" in wanted:
+        status |= run([str(ROOT / "bench" / "review_queue.py"), "--filings", "20"])
     return status
 
 

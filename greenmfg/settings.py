@@ -268,6 +268,12 @@ DEMO_SEEDERS = [
     "greencode.demo.seed",
 ]
 
+# 基准值/引领值 shown on the city's review page: greencode owns them and registers its reader here, so reviews
+# reads them without importing greencode. Each is `(industry_ids, codes) -> {(industry_id, code): (baseline, leading)}`.
+REVIEW_BENCHMARK_PROVIDERS = [
+    "greencode.services.benchmarks.benchmarks_for",
+]
+
 # Celery. With no broker configured, tasks run in-process through the very same code path.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None

@@ -53,6 +53,9 @@ NEEDS = (
     ("building_footprint_m2", "land_area_m2"),
 )
 MAX_FLOOR_AREA_RATIO = Decimal(20)
+# Declared changes the enterprise must describe in the note.
+NOTED_CHANGES = ("had_accident", "penalised", "relocated", "scope_changed", "address_changed", "boundary_changed",
+                 "restructured")
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,9 @@ def completeness(filing: Filing) -> list[Problem]:
         problems.append(Problem("new_name", _("Enter the new name, since the name changed.")))
     if filing.production_stopped and not filing.stopped_months:
         problems.append(Problem("stopped_months", _("Enter how many months production stopped.")))
-    if (filing.had_accident or filing.penalised or filing.relocated) and not filing.changes_note.strip():
-        problems.append(Problem("changes_note", _("Describe the accident, penalty or relocation.")))
+    if any(getattr(filing, name) for name in NOTED_CHANGES) and not filing.changes_note.strip():
+        problems.append(Problem("changes_note", _("Describe the declared changes (accident, penalty, relocation, "
+                                                  "business scope, address, boundary, restructuring).")))
     return problems
 
 

@@ -317,6 +317,14 @@ def seed(*, stdout, factories: int = 0, **_options) -> None:
                 assessments.append(OnSiteAssessment(
                     filing=f, planned_date=c2024.city_review_due - dt.timedelta(days=3), team="市工信局（演示）",
                     conclusion=AssessmentConclusion.PENDING, created_by=reviewer))
+    # A Guangzhou factory declares an accident and a penalty: its review page shows them first and needs the
+    # city's disposition before the filing can be accepted.
+    declaring = next((f for f in filings if f.state == FilingState.SUBMITTED and f.unit.city.name == GZ
+                      and f.unit.kind == UnitKind.FACTORY and f.unit_id not in special and f.pk % 4 and f.pk % 3), None)
+    if declaring is not None:
+        Filing.objects.filter(pk=declaring.pk).update(
+            had_accident=True, penalised=True,
+            changes_note="2023年8月车间发生一般火灾事故，无人员伤亡；因此受到区应急管理局行政处罚（演示）")
     for f in filings:
         if f.state == FilingState.RETURNED:
             Filing.objects.filter(pk=f.pk).update(return_reason=f.return_reason)

@@ -31,6 +31,48 @@ class CheckVerdict(models.TextChoices):
     NON_COMPLIANT = "non_compliant", _("Non-compliant")
 
 
+class ComplianceItem(models.TextChoices):
+    """The compliance block (粤工信节能函〔2024〕37号): the negative list that removes most units."""
+
+    ABNORMAL_LIST = "abnormal_list", _("List of abnormal operations (经营异常名录)")
+    SERIOUS_DISHONESTY = "serious_dishonesty", _("Seriously dishonest entities (严重失信)")
+    JUDGMENT_DEFAULTER = "judgment_defaulter", _("Judgment defaulters (失信被执行人)")
+    PENALTIES = "penalties", _("Administrative penalties")
+    DISCHARGE_PERMIT = "discharge_permit", _("Pollutant discharge permit (排污许可证)")
+    RECTIFICATION = "rectification", _("Energy-inspection rectification (节能监察整改)")
+
+
+class ComplianceSource(models.TextChoices):
+    CREDIT_CHINA = "credit_china", _("Credit China (信用中国)")
+    CREDIT_GUANGDONG = "credit_guangdong", _("Credit Guangdong (信用广东)")
+    GSXT = "gsxt", _("National Enterprise Credit Information Publicity System (国家企业信用信息公示系统)")
+    PERMIT_PLATFORM = "permit_platform", _("National pollutant discharge permit platform")
+    ENERGY_INSPECTION = "energy_inspection", _("Energy-inspection records")
+    OTHER = "other", _("Other source")
+
+
+class ComplianceResult(models.TextChoices):
+    CLEAR = "clear", _("Nothing found")
+    FOUND = "found", _("Finding confirmed")
+
+
+class Disposition(models.TextChoices):
+    """What the city did about a declared accident, penalty or compliance finding."""
+
+    INCIDENT = "incident", _("Incident report filed")
+    PROPOSAL = "proposal", _("Adjustment proposal opened")
+    NO_ACTION = "no_action", _("No action, with the reason")
+
+
+class SuggestionKind(models.TextChoices):
+    """A suggested verdict on one key indicator, for the reviewer to accept or override."""
+
+    COMPLIANT = "compliant", _("Compliant")
+    NON_COMPLIANT = "non_compliant", _("Non-compliant")
+    CHECK = "check", _("Check")
+    NONE = "", _("No suggestion")
+
+
 class AssessmentConclusion(models.TextChoices):
     PENDING = "", _("Not yet concluded")
     MEETS = "meets", _("Meets the requirements")
@@ -113,6 +155,8 @@ FILING_MACHINE = Machine("filing", FilingState, [
     Move("assessment_updated", (FilingState.SUBMITTED, FilingState.ACCEPTED), None, _("On-site assessment updated")),
     Move("assessment_completed", (FilingState.SUBMITTED, FilingState.ACCEPTED), None,
          _("On-site assessment completed")),
+    Move("compliance_verified", (FilingState.SUBMITTED,), None, _("Compliance verified")),
+    Move("disposition", (FilingState.SUBMITTED,), None, _("Declared finding disposed of")),
     Move("return", (FilingState.SUBMITTED,), FilingState.RETURNED, _("Returned")),
     Move("accept", (FilingState.SUBMITTED,), FilingState.ACCEPTED, _("Accepted")),
 ])

@@ -6,16 +6,28 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CheckVerdict, FlagVerdict, IncidentKind, MiitOutcome, Outcome, ProposalState, RemoveReason
-from .indicators import key_indicators
+from . import rules
+from .enums import (
+    CheckVerdict,
+    ComplianceItem,
+    ComplianceResult,
+    ComplianceSource,
+    Disposition,
+    FlagVerdict,
+    IncidentKind,
+    MiitOutcome,
+    Outcome,
+    ProposalState,
+    RemoveReason,
+)
 from .models import AdjustmentProposal, Campaign, IncidentReport, MiitDecision, OnSiteAssessment
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    def __init__(self, attrs=None, **kwargs):
+        super().__init__(attrs=attrs, format="%Y-%m-%d", **kwargs)
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -65,39 +77,123 @@ class CampaignForm(forms.ModelForm):
 
 
 class IndicatorChecksForm(forms.Form):
-    """One verdict and note per key indicator of the filing's unit."""
+    """One verdict and note per key indicator of the filing's unit, preset to the suggested verdict.
 
-    def __init__(self, *args, filing, values: dict, checks: dict, **kwargs):
+    `rows` are the indicators in context (reviews.services.context). A note is required only for 不符合 and for
+    an override of a suggestion (rules.note_given). With `partial`, an indicator left without a verdict is
+    simply not recorded (the "accept the suggestions" actions); otherwise every indicator needs one.
+    """
+
+    def __init__(self, *args, filing, checks: dict, rows, partial: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.partial = partial
         self.rows = []
-        for indicator in key_indicators(filing.unit.kind):
+        for row in rows:
+            indicator = row.indicator
             check = checks.get(indicator.code)
+            suggested = row.suggestion.verdict if row.suggestion and row.suggestion.is_verdict else None
             verdict = forms.ChoiceField(
-                label=indicator.label, choices=CheckVerdict.choices,
+                label=indicator.label, choices=CheckVerdict.choices, required=False,
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-                initial=check.verdict if check else None,
-                error_messages={"required": _("Choose compliant or non-compliant.")},
+                initial=check.verdict if check else suggested,
             )
             note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                                    initial=check.note if check else "",
-                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                                 "aria-label": f"{indicator.label} · {_('Note')}"}))
             self.fields[f"verdict_{indicator.code}"] = verdict
             self.fields[f"note_{indicator.code}"] = note
-            self.rows.append((indicator, values.get(indicator.code), check))
+            self.rows.append((row, check))
 
     def bound_rows(self):
-        for indicator, value, check in self.rows:
-            yield indicator, value, check, self[f"verdict_{indicator.code}"], self[f"note_{indicator.code}"]
+        for row, check in self.rows:
+            code = row.indicator.code
+            yield row, check, self[f"verdict_{code}"], self[f"note_{code}"]
 
     def clean(self):
         data = super().clean()
-        for indicator, _value, _check in self.rows:
-            if data.get(f"verdict_{indicator.code}") == CheckVerdict.NON_COMPLIANT and not data.get(f"note_{indicator.code}", "").strip():
-                self.add_error(f"note_{indicator.code}", _("Say why this indicator is non-compliant."))
+        for row, _check in self.rows:
+            code = row.indicator.code
+            verdict = data.get(f"verdict_{code}")
+            if not verdict:
+                if not self.partial:
+                    self.add_error(f"verdict_{code}", _("Choose compliant or non-compliant."))
+                continue
+            suggested = row.suggestion.verdict if row.suggestion else ""
+            decision = rules.note_given(verdict, suggested, data.get(f"note_{code}", ""))
+            if not decision:
+                self.add_error(f"note_{code}", decision.reason)
         return data
 
     def verdicts(self) -> dict[str, tuple[str, str]]:
-        return {i.code: (self.cleaned_data[f"verdict_{i.code}"], self.cleaned_data[f"note_{i.code}"]) for i, _v, _c in self.rows}
+        return {row.indicator.code: (self.cleaned_data[f"verdict_{row.indicator.code}"],
+                                     self.cleaned_data[f"note_{row.indicator.code}"])
+                for row, _c in self.rows if self.cleaned_data.get(f"verdict_{row.indicator.code}")}
+
+
+class ComplianceForm(forms.Form):
+    """The city's verification of each compliance item: source checked, date, result, note (all or none)."""
+
+    def __init__(self, *args, verifications: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = []
+        for item, label in ComplianceItem.choices:
+            done = verifications.get(item)
+            prefix = f"{item}_"
+            self.fields[prefix + "source"] = forms.ChoiceField(
+                label=_("Source checked"), required=False, choices=[("", "—")] + list(ComplianceSource.choices),
+                initial=done.source if done else "",
+                widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": f"{label} · {_('Source checked')}"}))
+            self.fields[prefix + "checked_on"] = forms.DateField(
+                label=_("Date checked"), required=False, initial=done.checked_on if done else None,
+                widget=DateInput(attrs={"class": "form-control form-control-sm", "aria-label": f"{label} · {_('Date checked')}"}))
+            self.fields[prefix + "result"] = forms.ChoiceField(
+                label=_("Result"), required=False, choices=[("", "—")] + list(ComplianceResult.choices),
+                initial=done.result if done else "",
+                widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": f"{label} · {_('Result')}"}))
+            self.fields[prefix + "note"] = forms.CharField(
+                label=_("Note"), required=False, max_length=2000, initial=done.note if done else "",
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": f"{label} · {_('Note')}"}))
+            self.items.append((item, label, done))
+
+    def bound_rows(self):
+        for item, label, done in self.items:
+            p = f"{item}_"
+            yield item, label, done, self[p + "source"], self[p + "checked_on"], self[p + "result"], self[p + "note"]
+
+    def clean(self):
+        data = super().clean()
+        for item, _label, _done in self.items:
+            p = f"{item}_"
+            given = [data.get(p + n) for n in ("source", "checked_on", "result")]
+            if any(given) and not all(given):
+                for name, value in zip(("source", "checked_on", "result"), given, strict=True):
+                    if not value:
+                        self.add_error(p + name, _("Give the source checked, the date and the result together."))
+            if data.get(p + "checked_on") and data[p + "checked_on"] > timezone.localdate():
+                self.add_error(p + "checked_on", _("The date checked cannot be in the future."))
+        return data
+
+    def verifications(self) -> dict[str, dict]:
+        found = {}
+        for item, _label, _done in self.items:
+            p = f"{item}_"
+            if self.cleaned_data.get(p + "source"):
+                found[item] = {n: self.cleaned_data.get(p + n) for n in ("source", "checked_on", "result", "note")}
+        return found
+
+
+class DispositionForm(forms.Form):
+    disposition = forms.ChoiceField(label=_("Disposition"), choices=Disposition.choices, widget=forms.RadioSelect,
+                                    error_messages={"required": _("Choose a disposition.")})
+    note = forms.CharField(label=_("Reason or reference"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("disposition") == Disposition.NO_ACTION and not (data.get("note") or "").strip():
+            self.add_error("note", _("Give the reason why neither an incident report nor a proposal is needed."))
+        return data
 
 
 class FlagVerdictsForm(forms.Form):
@@ -113,7 +209,8 @@ class FlagVerdictsForm(forms.Form):
             )
             self.fields[f"note_{flag.pk}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=2000, initial=flag.verdict_note,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                              "aria-label": f"{flag.code} · {_('Note')}"}))
 
     def bound_rows(self):
         for flag in self.flags:

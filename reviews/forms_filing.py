@@ -7,10 +7,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.db import models
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import UnitKind
 
+from .enums import FilingState
 from .models import Filing
 
 GENERAL = _("General")
@@ -22,8 +24,12 @@ LAND = _("Land use")
 CHAIN = _("Green supply chain")
 CHANGES = _("Major changes during the year")
 
+COMPLIANCE = _("Compliance")
+
 CHANGE_FIELDS = ["name_changed", "new_name", "relocated", "production_stopped", "stopped_months", "had_accident",
-                 "penalised", "changes_note"]
+                 "penalised", "scope_changed", "address_changed", "boundary_changed", "restructured", "changes_note"]
+# The compliance block's own answers (administrative penalties are `penalised`, asked among the changes).
+COMPLIANCE_FIELDS = [name for name in Filing.COMPLIANCE_ANSWERS.values() if name not in CHANGE_FIELDS]
 
 # (section title, fields) per unit kind. The form, the .xlsx files and the filing page all follow it.
 SECTIONS: dict[str, list[tuple[str, list[str]]]] = {
@@ -73,12 +79,16 @@ class FilingForm(forms.ModelForm):
 
     class Meta:
         model = Filing
-        fields = sorted({n for sections in SECTIONS.values() for _t, names in sections for n in names} | set(CHANGE_FIELDS))
+        fields = sorted({n for sections in SECTIONS.values() for _t, names in sections for n in names}
+                        | set(CHANGE_FIELDS) | set(COMPLIANCE_FIELDS) | {"return_answer"})
+        help_texts = {"return_answer": _("Answer the city's reason here if you resubmit without changing the values.")}
 
     def __init__(self, *args, kind: str, **kwargs):
         self.kind = kind
-        names = data_fields(kind) + CHANGE_FIELDS
+        names = data_fields(kind) + CHANGE_FIELDS + COMPLIANCE_FIELDS
         super().__init__(*args, **kwargs)
+        if self.instance.state == FilingState.RETURNED:
+            names = names + ["return_answer"]
         # One form class serves every kind; keep only this kind's fields.
         for name in list(self.fields):
             if name not in names and name != "version":
@@ -110,7 +120,15 @@ class FilingForm(forms.ModelForm):
             layout.append(Fieldset(title, Div(*items, css_class="row g-2"), css_class="mb-3"))
         layout.append(Fieldset(CHANGES, Div(
             *[Div(n, css_class="col-12 col-md-6 col-xl-4") for n in CHANGE_FIELDS[:-1]], css_class="row g-2"),
-            CHANGE_FIELDS[-1]))
+            CHANGE_FIELDS[-1], css_id="changes"))
+        layout.append(Fieldset(COMPLIANCE, HTML(format_html('<p class="small text-muted">{}</p>', _(
+            "Tick an item only if it applies to the unit. The city bureau checks every item against 信用中国, "
+            "信用广东, the 国家企业信用信息公示系统 and the permit and energy-inspection records."))), Div(
+            *[Div(n, css_class="col-12 col-md-6") for n in COMPLIANCE_FIELDS], css_class="row g-2"),
+            css_id="compliance"))
+        if "return_answer" in self.fields:
+            self.fields["return_answer"].widget.attrs["rows"] = 3
+            layout.insert(0, Fieldset(_("Answer to the city's return"), "return_answer", css_id="return-answer"))
         layout.append(HTML(""))
         layout.append("version")
         self.helper.layout = Layout(*layout)

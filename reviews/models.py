@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from registry.models import City, Unit
 from .enums import (
     AssessmentConclusion,
     CheckVerdict,
+    ComplianceItem,
+    ComplianceResult,
+    ComplianceSource,
+    Disposition,
     FilingState,
     FlagKind,
     FlagVerdict,
@@ -179,7 +184,31 @@ class Filing(models.Model):
     )
     had_accident = models.BooleanField(_("safety, quality or environmental accident"), default=False)
     penalised = models.BooleanField(_("administrative penalty"), default=False)
+    scope_changed = models.BooleanField(_("the business scope changed"), default=False)
+    address_changed = models.BooleanField(_("the production address changed"), default=False)
+    boundary_changed = models.BooleanField(_("the organisational boundary changed"), default=False)
+    restructured = models.BooleanField(_("merger, acquisition or restructuring"), default=False)
     changes_note = models.TextField(_("details of the changes"), blank=True)
+
+    # Compliance (粤工信节能函〔2024〕37号): the enterprise's own answer per item; "yes" is a finding.
+    # (Administrative penalties are the `penalised` answer above.) The city verifies each item (ComplianceCheck).
+    on_abnormal_list = models.BooleanField(_("on the list of abnormal operations (经营异常名录)"), default=False)
+    seriously_dishonest = models.BooleanField(_("on the list of seriously dishonest entities (严重失信)"), default=False)
+    judgment_defaulter = models.BooleanField(_("listed as a judgment defaulter (失信被执行人)"), default=False)
+    no_discharge_permit = models.BooleanField(
+        _("no valid pollutant discharge permit or registration (排污许可证)"), default=False)
+    rectification_open = models.BooleanField(_("energy-inspection rectification not finished (节能监察整改)"),
+                                             default=False)
+
+    # The city's disposition of a declared accident, penalty or compliance finding (needed before acceptance).
+    disposition = models.CharField(_("disposition"), max_length=20, choices=Disposition.choices, blank=True)
+    disposition_note = models.TextField(_("disposition note"), blank=True)
+    disposition_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    disposition_at = models.DateTimeField(_("disposition recorded"), null=True, blank=True)
+
+    # A return that can be answered: the enterprise's answer, and what the filing held when it was returned.
+    return_answer = models.TextField(_("answer to the city's return"), blank=True)
+    returned_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, db_index=True)
@@ -212,6 +241,24 @@ class Filing(models.Model):
         UnitKind.SUPPLY_CHAIN: ("purchase_total", "green_purchase", "suppliers_total", "suppliers_audited"),
     }
 
+    # The compliance block: the enterprise's answer to each item ("yes" is a finding).
+    COMPLIANCE_ANSWERS = {
+        ComplianceItem.ABNORMAL_LIST: "on_abnormal_list",
+        ComplianceItem.SERIOUS_DISHONESTY: "seriously_dishonest",
+        ComplianceItem.JUDGMENT_DEFAULTER: "judgment_defaulter",
+        ComplianceItem.PENALTIES: "penalised",
+        ComplianceItem.DISCHARGE_PERMIT: "no_discharge_permit",
+        ComplianceItem.RECTIFICATION: "rectification_open",
+    }
+    # Declared changes that need the city's explicit disposition before the filing can be accepted.
+    SERIOUS_CHANGES = ("had_accident", "penalised")
+    # Bookkeeping, not what the enterprise declared: left out when telling whether a resubmission changed anything.
+    NOT_DECLARED = frozenset({
+        "id", "campaign", "unit", "state", "version", "submitted_at", "accepted_at", "return_reason", "return_answer",
+        "returned_fingerprint", "created_at", "updated_at", "updated_by", "disposition", "disposition_note",
+        "disposition_by", "disposition_at",
+    })
+
     class Meta:
         ordering = ["unit__city__seed_order", "unit__name"]
         verbose_name = _("dynamic-management filing")
@@ -232,6 +279,12 @@ class Filing(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in (FilingState.DRAFT, FilingState.RETURNED)
+
+    def fingerprint(self) -> str:
+        """A digest of everything the enterprise declared (totals, texts, changes, compliance answers)."""
+        parts = [f"{f.name}={getattr(self, f.attname)!r}" for f in self._meta.concrete_fields
+                 if f.name not in self.NOT_DECLARED]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class FilingIndicator(models.Model):
@@ -294,6 +347,47 @@ class IndicatorCheck(models.Model):
 
     def __str__(self):
         return f"{self.filing_id} {self.code} {self.verdict}"
+
+
+class ComplianceCheck(models.Model):
+    """The city's verification of one compliance item of a filing: where it looked, when, and what it found."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="compliance_checks")
+    item = models.CharField(_("item"), max_length=30, choices=ComplianceItem.choices)
+    source = models.CharField(_("source checked"), max_length=30, choices=ComplianceSource.choices)
+    checked_on = models.DateField(_("date checked"))
+    result = models.CharField(_("result"), max_length=20, choices=ComplianceResult.choices)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(_("recorded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("compliance verification")
+        verbose_name_plural = _("compliance verifications")
+        constraints = [models.UniqueConstraint(fields=["filing", "item"], name="compliance_check_unique")]
+
+    def __str__(self):
+        return f"{self.filing_id} {self.item} {self.result}"
+
+
+class PriorYearValue(models.Model):
+    """A key indicator of a year before the unit joined the portal, entered once by the enterprise."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="prior_values")
+    year = models.PositiveSmallIntegerField(_("data year"))
+    code = models.CharField(_("indicator"), max_length=40)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6,
+                                validators=[MinValueValidator(Decimal(0))])
+    entered_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("earlier year's value")
+        verbose_name_plural = _("earlier years' values")
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "code"], name="prior_value_unique")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year} {self.code}={self.value}"
 
 
 class OnSiteAssessment(models.Model):

@@ -21,6 +21,7 @@ reasons all use these, so they always agree:
 - accepted without findings: an accepted filing with every key indicator compliant, no data flag rejected or
   pending, no major change declared (accident, penalty, relocation, stop, new name), no incident reported in
   the campaign, and no proposal yet: the units a city proposes to keep in one action.
+- declared findings: an accident, a penalty or a compliance finding (declared or verified) needing a disposition.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from .enums import (
     DISTRICT_EDITABLE_STATES,
     EDITABLE_PROPOSAL_STATES,
     CheckVerdict,
+    ComplianceItem,
+    ComplianceResult,
     FilingState,
     FlagVerdict,
     ProposalState,
@@ -165,3 +168,22 @@ def accepted_without_findings(campaign: Campaign) -> QuerySet[Filing]:
         .exclude(Exists(IncidentReport.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
         .exclude(Exists(AdjustmentProposal.objects.filter(unit=OuterRef("unit"), campaign=campaign)))
     )
+
+
+def declared_findings(filing: Filing, verifications=None) -> list[str]:
+    """What the filing declares, or the city found, that needs the city's explicit disposition: an accident, a
+    penalty, or a compliance item answered "yes" by the enterprise or found by the city's verification.
+
+    `verifications` are the filing's ComplianceCheck rows when the caller has them (else one query).
+    """
+    findings = [str(Filing._meta.get_field(name).verbose_name) for name in Filing.SERIOUS_CHANGES
+                if getattr(filing, name)]
+    found = {c.item for c in (verifications if verifications is not None else filing.compliance_checks.all())
+             if c.result == ComplianceResult.FOUND}
+    for item, name in Filing.COMPLIANCE_ANSWERS.items():
+        label = str(ComplianceItem(item).label)
+        if name in Filing.SERIOUS_CHANGES and getattr(filing, name):
+            continue  # already named above
+        if getattr(filing, name) or item in found:
+            findings.append(label)
+    return findings

@@ -12,7 +12,7 @@ from greenmfg.rules import ALLOWED, Decision, deny
 from registry import rules as registry_rules
 
 from . import queries
-from .enums import EvidenceKind, FilingState, ProposalState
+from .enums import CheckVerdict, Disposition, EvidenceKind, FilingState, ProposalState
 
 
 def can_file(user, unit) -> Decision:
@@ -132,3 +132,58 @@ def miit_recordable(proposal, has_decision: bool) -> Decision:
                     % {"unit": proposal.unit.name})
     return ALLOWED
 
+
+
+def note_given(verdict: str, suggested: str, note: str) -> Decision:
+    """A verdict's note is required only for 不符合 and for an override of a suggested verdict."""
+    if (note or "").strip():
+        return ALLOWED
+    if verdict == CheckVerdict.NON_COMPLIANT:
+        return deny(_("Say why this indicator is non-compliant."))
+    if suggested in (CheckVerdict.COMPLIANT, CheckVerdict.NON_COMPLIANT) and verdict != suggested:
+        return deny(_("Say why you differ from the suggested verdict."))
+    return ALLOWED
+
+
+def disposition_given(filing, verifications=None) -> Decision:
+    """A declared accident, penalty or compliance finding needs the city's explicit disposition before the filing
+    is accepted: an incident report, an adjustment proposal, or a reason why neither."""
+    findings = queries.declared_findings(filing, verifications)
+    if not findings:
+        return ALLOWED
+    if not filing.disposition:
+        return deny(_("Dispose of what was declared or found first (%(items)s): report an incident, open a "
+                      "proposal, or say why neither is needed.") % {"items": "、".join(findings)})
+    return disposition_valid(filing, filing.disposition, filing.disposition_note)
+
+
+def disposition_valid(filing, disposition: str, note: str) -> Decision:
+    """An incident or proposal disposition points at one that exists; "no action" needs its reason."""
+    if disposition not in Disposition.values:
+        return deny(_("Choose a disposition."))
+    if disposition == Disposition.NO_ACTION and not (note or "").strip():
+        return deny(_("Give the reason why neither an incident report nor a proposal is needed."))
+    if disposition == Disposition.INCIDENT and not filing.unit.incidents.filter(campaign=filing.campaign).exists():
+        return deny(_("No incident report of this unit in this campaign yet: report the incident first."))
+    if disposition == Disposition.PROPOSAL and not filing.unit.proposals.filter(campaign=filing.campaign).exists():
+        return deny(_("No adjustment proposal for this unit in this campaign yet: open the proposal first."))
+    return ALLOWED
+
+
+def resubmission_answered(filing) -> Decision:
+    """A returned filing comes back changed, or with the enterprise's answer to the city's reason."""
+    if filing.state != FilingState.RETURNED or not filing.returned_fingerprint:
+        return ALLOWED
+    if filing.return_answer.strip() or filing.fingerprint() != filing.returned_fingerprint:
+        return ALLOWED
+    return deny(_("Nothing was changed since the city returned the filing: correct it, or answer the city's "
+                  "reason in “Answer to the city's return”."))
+
+
+def can_enter_prior_years(filing) -> Decision:
+    """A unit new to the portal enters its two earlier years once, with its first filing, before it is submitted."""
+    if not filing.is_editable or filing.submitted_at is not None:
+        return deny(_("The earlier years are entered once, with the first filing, before it is submitted."))
+    if filing.unit.filings.exclude(pk=filing.pk).filter(state__in=queries.FILED_STATES).exists():
+        return deny(_("This unit has filed before: its earlier years come from those filings."))
+    return ALLOWED

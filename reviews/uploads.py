@@ -20,7 +20,7 @@ from registry.models import Unit
 from registry.spreadsheet_import import HEADER_WITHIN, ImportFileError, RowError, SheetSpec, read_sheet, read_workbook
 from registry.xlsx import Sheet
 
-from .forms_filing import CHANGE_FIELDS, data_fields, unit_of
+from .forms_filing import CHANGE_FIELDS, COMPLIANCE_FIELDS, data_fields, unit_of
 from .models import Filing
 
 KEY_ROW_MARK = "credit_code"
@@ -31,7 +31,8 @@ KIND_SHEETS = {UnitKind.FACTORY: "绿色工厂", UnitKind.PARK: "绿色工业园
 
 
 def fields_for(kind: str) -> list[str]:
-    return data_fields(kind) + CHANGE_FIELDS
+    """The template's rows: the filed data, then the major-changes block, then the compliance block."""
+    return data_fields(kind) + CHANGE_FIELDS + COMPLIANCE_FIELDS
 
 
 def label_zh(name: str) -> str:

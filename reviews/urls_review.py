@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_review as views
+from . import views_review_actions as actions
 
 urlpatterns = [
     path("province/", views.province_dashboard, name="province_dashboard"),
@@ -13,6 +14,10 @@ urlpatterns = [
     path("review/<int:pk>/", views.review_filing, name="review_filing"),
     path("review/<int:pk>/checks/", views.review_checks, name="review_checks"),
     path("review/<int:pk>/flags/", views.review_flags, name="review_flags"),
+    path("review/<int:pk>/suggestions/", actions.review_suggestions, name="review_suggestions"),
+    path("review/<int:pk>/accept-next/", actions.review_accept_next, name="review_accept_next"),
+    path("review/<int:pk>/compliance/", actions.review_compliance, name="review_compliance"),
+    path("review/<int:pk>/disposition/", actions.review_disposition, name="review_disposition"),
     path("review/<int:pk>/assessments/new/", views.assessment_edit, name="assessment_create"),
     path("review/<int:pk>/assessments/<int:assessment_pk>/", views.assessment_edit, name="assessment_edit"),
     path("review/<int:pk>/return/", views.filing_return, name="filing_return"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,12 +18,25 @@ from registry.models import Unit
 from registry.params import int_or_none
 from registry.xlsx import xlsx_response
 
-from . import audit, uploads
+from . import audit, rules, uploads
 from .forms_filing import SECTIONS, BulkUploadForm, FilingForm, UploadForm, unit_of
-from .indicators import BY_CODE, indicators_for
-from .models import Campaign, Filing
+from .indicators import BY_CODE, indicators_for, key_indicators
+from .labels import audit_rows
+from .models import Campaign, Filing, PriorYearValue
 from .services import filings as service
+from .services.context import filing_context, shown_years
+from .services.declared import compliance_rows, declared_changes
 from .views_evidence import panel as evidence_panel
+
+MAX_PRIOR = Decimal("1e17")  # the column holds 18 digits before the point
+
+
+def decimal_or_none(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def _campaign(year: int) -> Campaign:
@@ -36,12 +51,50 @@ def _own_unit(request, unit_pk: int) -> Unit:
     return unit
 
 
-def _indicator_rows(filing: Filing) -> list[dict]:
-    values = {i.code: i.value for i in filing.indicators.all()} if filing.pk else {}
-    rows = []
-    for indicator in indicators_for(filing.unit.kind):
-        rows.append({"indicator": indicator, "value": values.get(indicator.code)})
-    return rows
+def _indicator_values(filing: Filing) -> dict:
+    return dict(filing.indicators.values_list("code", "value")) if filing.pk else {}
+
+
+def _indicator_rows(values: dict, kind: str) -> list[dict]:
+    return [{"indicator": indicator, "value": values.get(indicator.code)} for indicator in indicators_for(kind)]
+
+
+def _declared_context(filing: Filing) -> dict:
+    """The indicators in context, the declared blocks and the history: what the city sees, the enterprise sees."""
+    values, flags = _indicator_values(filing), _flags(filing)
+    rows = filing_context(filing, values, flags)
+    verifications = {c.item: c for c in filing.compliance_checks.all()} if filing.pk else {}
+    return {
+        "context_rows": rows, "context_years": shown_years(filing),
+        "changes": declared_changes(filing), "compliance_rows": compliance_rows(filing, verifications),
+        "history": audit_rows(audit.history(filing), "filing") if filing.pk else [],
+        "indicator_rows": _indicator_rows(values, filing.unit.kind), "flags": flags,
+    }
+
+
+def _prior_inputs(request, filing: Filing) -> tuple[list[dict], dict, list[str]]:
+    """The earlier years' inputs of a unit new to the portal: (rows for the page, posted values, errors)."""
+    if not rules.can_enter_prior_years(filing):
+        return [], {}, []
+    years = shown_years(filing)[:-1]
+    existing = {(p.year, p.code): p.value for p in PriorYearValue.objects.filter(unit=filing.unit, year__in=years)}
+    rows, posted, errors = [], {}, []
+    for indicator in key_indicators(filing.unit.kind):
+        cells = []
+        for year in years:
+            name = f"prior-{year}-{indicator.code}"
+            raw = request.POST.get(name, "").strip() if request.method == "POST" else None
+            value = existing.get((year, indicator.code))
+            if raw is not None:
+                parsed = decimal_or_none(raw)
+                if raw and (parsed is None or not 0 <= parsed < MAX_PRIOR):
+                    errors.append(_("%(name)s (%(year)d): enter a number of 0 or more.")
+                                  % {"name": indicator.label, "year": year})
+                posted.setdefault(year, {})[indicator.code] = parsed
+                value = raw
+            cells.append({"name": name, "year": year, "value": value})
+        rows.append({"indicator": indicator, "cells": cells})
+    return rows, posted, errors
 
 
 def _flags(filing: Filing):
@@ -65,6 +118,9 @@ def filing_edit(request, year: int, unit_pk: int):
     if not campaign.is_filing_open():
         messages.info(request, _("Filing for %(year)d opens on %(date)s.") % {"year": year, "date": campaign.filing_opens})
     form = FilingForm(request.POST or None, instance=filing, kind=unit.kind)
+    prior_rows, prior_values, prior_errors = _prior_inputs(request, filing)
+    for error in prior_errors:
+        form.add_error(None, error)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "save")
         explanations = {int_or_none(k.removeprefix("explain-")): v for k, v in request.POST.items()
@@ -77,6 +133,8 @@ def filing_edit(request, year: int, unit_pk: int):
                 service.save_filing(filing, form.changed_data_for_save(), actor=request.user,
                                     expected_version=form.cleaned_data["version"])
                 service.save_explanations(filing, explanations)
+                if prior_values:
+                    service.save_prior_values(filing, prior_values, actor=request.user)
             saved = True
             if action == "submit":
                 service.submit_filing(filing, actor=request.user, explanations=explanations)
@@ -106,8 +164,8 @@ def filing_edit(request, year: int, unit_pk: int):
         messages.error(request, _("Some values could not be saved; see the fields marked in red."))
     return render(request, "reviews/filing_edit.html", {
         "campaign": campaign, "unit": unit, "filing": filing, "form": form,
-        "indicator_rows": _indicator_rows(filing), "flags": _flags(filing),
-        "history": audit.history(filing) if filing.pk else [],
+        "prior_rows": prior_rows,
+        "prior_years": shown_years(filing)[:-1], **_declared_context(filing),
         "evidence": evidence_panel(request, filing=filing),
     })
 
@@ -122,10 +180,12 @@ def filing_detail(request, pk: int):
     filing = _visible_filing(request, pk)
     sections = []
     for title, names in SECTIONS[filing.unit.kind]:
-        sections.append((title, [(Filing._meta.get_field(n).verbose_name, getattr(filing, n), unit_of(n)) for n in names]))
+        sections.append((title, [(Filing._meta.get_field(n).verbose_name, getattr(filing, n), unit_of(n),
+                                  isinstance(getattr(filing, n), Decimal | int) and not isinstance(getattr(filing, n), bool))
+                                 for n in names]))
     return render(request, "reviews/filing_detail.html", {
         "filing": filing, "unit": filing.unit, "sections": sections,
-        "indicator_rows": _indicator_rows(filing), "flags": _flags(filing), "history": audit.history(filing),
+        **_declared_context(filing),
         "can_edit": filing.is_editable and service.can_file_for(request.user, filing.unit),
         "evidence": evidence_panel(request, filing=filing),
     })

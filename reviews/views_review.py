@@ -25,7 +25,7 @@ from registry.params import int_list, int_or_none
 from registry.views import paginate, querystring_without_page
 from registry.xlsx import export_query, filter_line, xlsx_response
 
-from . import audit
+from . import audit, queries
 from . import rules as review_rules
 from .enums import CheckVerdict, FilingState, FlagVerdict, Outcome, ProposalState
 from .exports import adjustment_sheet, not_filed_sheet, proposal_list_sheet, review_queue_sheet, summary_proposals
@@ -34,7 +34,9 @@ from .forms import (
     AssessmentForm,
     BulkProposalForm,
     CampaignForm,
+    ComplianceForm,
     DecisionForm,
+    DispositionForm,
     FlagVerdictsForm,
     IncidentForm,
     IndicatorChecksForm,
@@ -62,6 +64,8 @@ from .services import incidents as incident_services
 from .services import progress
 from .services import province as province_services
 from .services import review as review_services
+from .services.context import filing_context, shown_years
+from .services.declared import compliance_rows, declared_changes
 from .services.review import ReviewError
 from .views_evidence import panel as evidence_panel
 
@@ -173,19 +177,23 @@ def _review_filing(request, pk: int) -> Filing:
 
 
 def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None, assessment_form=None,
-                   return_form=None, accept_form=None, status=200):
-    values = {i.code: i.value for i in filing.indicators.all()}
+                   return_form=None, accept_form=None, compliance_form=None, disposition_form=None, status=200):
+    values = dict(filing.indicators.values_list("code", "value"))
     checks = {c.code: c for c in filing.checks.select_related("checked_by")}
     flags = list(filing.flags.select_related("verdict_by").order_by("code", "kind"))
     for flag in flags:
         flag.indicator = BY_CODE.get(flag.code)
+    rows = filing_context(filing, values, flags)
+    verifications = {c.item: c for c in filing.compliance_checks.select_related("checked_by")}
     can_review = review_services.is_city_reviewer_for(request.user, filing.unit)
     can_check = bool(review_rules.can_check(request.user, filing.unit, filing.campaign))
     is_open = filing.state == FilingState.SUBMITTED
-    checks_form = checks_form or IndicatorChecksForm(filing=filing, values=values, checks=checks)
+    checks_form = checks_form or IndicatorChecksForm(filing=filing, checks=checks, rows=rows)
     flags_form = flags_form or FlagVerdictsForm(flags=flags)
     assessments = list(filing.assessments.select_related("created_by"))
     proposal = AdjustmentProposal.objects.filter(campaign=filing.campaign, unit=filing.unit).first()
+    incidents = list(filing.unit.incidents.all()[:5])
+    findings = queries.declared_findings(filing, verifications.values())
     context = {
         "filing": filing, "unit": filing.unit, "campaign": filing.campaign,
         "values": [(BY_CODE[code], value) for code, value in values.items() if code in BY_CODE],
@@ -199,7 +207,14 @@ def _render_review(request, filing: Filing, *, checks_form=None, flags_form=None
         "proposal": proposal,
         "history": audit_rows(audit.history(filing), "filing"),
         "filing_detail_url": url_or_none("reviews:filing_detail", pk=filing.pk),
-        "incidents": list(filing.unit.incidents.all()[:5]),
+        "incidents": incidents,
+        "findings": findings, "changes": declared_changes(filing),
+        "compliance_rows": compliance_rows(filing, verifications),
+        "compliance_form": compliance_form or ComplianceForm(verifications=verifications),
+        "disposition_form": disposition_form or DispositionForm(
+            initial={"disposition": filing.disposition, "note": filing.disposition_note}),
+        "suggested": sum(1 for r in rows if r.suggestion and r.suggestion.is_verdict),
+        "context_years": shown_years(filing),
         "evidence": evidence_panel(request, filing=filing, assessments=assessments),
     }
     return render(request, "reviews/review_filing.html", context, status=status)
@@ -221,9 +236,8 @@ def review_filing(request, pk: int):
 @require_POST
 def review_checks(request, pk: int):
     filing = _review_filing(request, pk)
-    values = {i.code: i.value for i in filing.indicators.all()}
     checks = {c.code: c for c in filing.checks.all()}
-    form = IndicatorChecksForm(request.POST, filing=filing, values=values, checks=checks)
+    form = IndicatorChecksForm(request.POST, filing=filing, checks=checks, rows=filing_context(filing))
     return _save_verdicts(request, filing, form, "checks_form", review_services.record_checks,
                           invalid=_("The checks were not saved: see the indicators marked in red."),
                           done=_("The indicator checks were saved."))

@@ -68,3 +68,10 @@ def remove_benchmark(benchmark: Benchmark, *, actor) -> None:
     audit.record(benchmark, "benchmark_removed", actor=actor,
                  comment=f"{benchmark.industry} {BY_CODE[benchmark.code].label}: {_pair(benchmark)}")
     benchmark.delete()
+
+
+def benchmarks_for(industry_ids, codes) -> dict[tuple[int, str], tuple[Decimal, Decimal]]:
+    """{(industry id, code): (基准值, 引领值)} in one query: the provider reviews reads through the
+    REVIEW_BENCHMARK_PROVIDERS setting (reviews never imports greencode)."""
+    rows = Benchmark.objects.filter(industry_id__in=list(industry_ids), code__in=list(codes))
+    return {(i, c): (b, lead) for i, c, b, lead in rows.values_list("industry_id", "code", "baseline", "leading")}

@@ -17,9 +17,9 @@ from registry.models import Unit
 
 from .. import rules, workflow
 from ..checks import Problem, flag_context, physical, statistical_findings, submission_problems
-from ..enums import EDITABLE_FILING_STATES, FlagVerdict
-from ..indicators import compute_all
-from ..models import Campaign, DataFlag, Filing, FilingIndicator
+from ..enums import EDITABLE_FILING_STATES, FilingState, FlagVerdict
+from ..indicators import BY_CODE, compute_all, key_indicators
+from ..models import Campaign, DataFlag, Filing, FilingIndicator, PriorYearValue
 from ..workflow import ReviewError
 
 
@@ -104,10 +104,10 @@ def _unexplained(flags: list[DataFlag]) -> list[Problem]:
             if not flag.explanation.strip()]
 
 
-def _mark_submitted(filings: list[Filing], actor) -> None:
+def _mark_submitted(filings: list[Filing], actor, comment: str = "") -> None:
     """Every filing → submitted, in one UPDATE and one INSERT of audit rows."""
     workflow.transition_many(filings, "submit", actor=actor, values={"submitted_at": timezone.now()},
-                             bump_version=True)
+                             bump_version=True, comment=comment)
 
 
 # --- one filing, from the form ------------------------------------------------------------------------
@@ -156,8 +156,43 @@ def submit_filing(filing: Filing, *, actor, explanations: dict[int, str] | None 
     missing = _unexplained(flags)
     if missing:
         raise FilingInvalid(missing)
-    _mark_submitted([filing], actor)
+    answered = rules.resubmission_answered(filing)
+    if not answered:
+        raise FilingInvalid([Problem("return_answer", str(answered.reason))])
+    answer = filing.return_answer.strip() if filing.state == FilingState.RETURNED else ""
+    _mark_submitted([filing], actor, _("Answer to the return: %(answer)s") % {"answer": answer} if answer else "")
     return filing
+
+
+@transaction.atomic
+def save_prior_values(filing: Filing, values: dict[int, dict[str, Decimal | None]], *, actor) -> int:
+    """A unit new to the portal enters its two earlier years' key indicators, once, with its first filing.
+
+    `values` is {data year: {code: value or None}}; None removes a value. Returns how many were stored.
+    """
+    decision = rules.can_enter_prior_years(filing)
+    if not decision:
+        raise FilingError(str(decision.reason))
+    data_year = filing.campaign.data_year
+    allowed_years = {data_year - 2, data_year - 1}
+    codes = {i.code for i in key_indicators(filing.unit.kind)}
+    stored = 0
+    for year, by_code in values.items():
+        if year not in allowed_years:
+            raise FilingError(_("Only the two years before %(year)d can be entered.") % {"year": data_year})
+        for code, value in by_code.items():
+            if code not in codes:
+                raise FilingError(_("Not a key indicator of this unit: %(codes)s.") % {"codes": code})
+            if value is None:
+                PriorYearValue.objects.filter(unit=filing.unit, year=year, code=code).delete()
+                continue
+            if value < 0:
+                raise FilingError(_("%(name)s (%(year)d): values cannot be negative.")
+                                  % {"name": BY_CODE[code].label, "year": year})
+            PriorYearValue.objects.update_or_create(unit=filing.unit, year=year, code=code, defaults={
+                "value": Decimal(value).quantize(Decimal("0.000001")), "entered_by": actor})
+            stored += 1
+    return stored
 
 
 # --- many filings, from a city's upload -----------------------------------------------------------------

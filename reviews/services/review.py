@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +20,32 @@ from registry.enums import UnitStatus
 from registry.models import City, Unit
 
 from .. import queries, rules, signals, workflow
-from ..enums import EDITABLE_PROPOSAL_STATES, CheckVerdict, FlagKind, FlagVerdict, Outcome, RemoveReason
+from ..enums import (
+    EDITABLE_PROPOSAL_STATES,
+    CheckVerdict,
+    ComplianceItem,
+    ComplianceResult,
+    ComplianceSource,
+    Disposition,
+    FilingState,
+    FlagKind,
+    FlagVerdict,
+    Outcome,
+    RemoveReason,
+)
 from ..indicators import BY_CODE, key_indicators
-from ..models import AdjustmentProposal, Campaign, CityPackage, DataFlag, Filing, IndicatorCheck, OnSiteAssessment
+from ..models import (
+    AdjustmentProposal,
+    Campaign,
+    CityPackage,
+    ComplianceCheck,
+    DataFlag,
+    Filing,
+    IndicatorCheck,
+    OnSiteAssessment,
+)
 from ..workflow import ReviewError
+from . import context
 
 __all__ = ["EDITABLE_PROPOSAL_STATES", "ReviewError"]
 
@@ -66,18 +88,25 @@ def _locked_filing(filing: Filing, action: str) -> Filing:
 
 @transaction.atomic
 def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor) -> list[IndicatorCheck]:
-    """Save the city's verdict on key indicators: {code: (verdict, note)}. Only a submitted filing is checked."""
+    """Save the city's verdict on key indicators: {code: (verdict, note)}. Only a submitted filing is checked.
+
+    A note is required for 不符合 and for a verdict that differs from the suggested one (rules.note_given).
+    """
     filing = _locked_filing(filing, "check")
     require(rules.can_check(actor, filing.unit, filing.campaign))
     allowed = {i.code for i in key_indicators(filing.unit.kind)}
     unknown = sorted(set(verdicts) - allowed)
     if unknown:
         raise ReviewError(_("Not a key indicator of this unit: %(codes)s.") % {"codes": ", ".join(unknown)})
+    suggested = context.suggested_verdicts(context.filing_context(filing))
     existing = {c.code: c for c in filing.checks.all()}
     saved, changes = [], []
     for code, (verdict, note) in verdicts.items():
         if verdict not in CheckVerdict.values:
             raise ReviewError(_("Choose compliant or non-compliant for every indicator."))
+        decision = rules.note_given(verdict, suggested.get(code, ""), note)
+        if not decision:
+            raise ReviewError(f"{BY_CODE[code].label}: {decision.reason}")
         check = existing.get(code) or IndicatorCheck(filing=filing, code=code)
         if check.pk and check.verdict == verdict and check.note == note:
             saved.append(check)
@@ -113,6 +142,97 @@ def record_flag_verdicts(filing: Filing, verdicts: dict[int, tuple[str, str]], *
     if changed:
         workflow.record(filing, "flag_verdict", actor=actor, comment="; ".join(changed))
     return len(changed)
+
+
+def accept_suggestions(filing: Filing, *, actor, overrides: dict[str, tuple[str, str]] | None = None,
+                       rows=None) -> list[IndicatorCheck]:
+    """Record every suggested verdict at once; `overrides` ({code: (verdict, note)}) replace single ones.
+
+    Indicators without a suggestion and without an override stay unchecked (the acceptance says which).
+    """
+    rows = rows if rows is not None else context.filing_context(filing)
+    verdicts = {code: (verdict, "") for code, verdict in context.suggested_verdicts(rows).items()}
+    verdicts.update(overrides or {})
+    return record_checks(filing, verdicts, actor=actor) if verdicts else []
+
+
+def queue(user, campaign: Campaign) -> QuerySet[Filing]:
+    """The city's review queue: the submitted filings it may review, in the review list's order."""
+    return (reviewable_filings(user).filter(campaign=campaign, state=FilingState.SUBMITTED)
+            .order_by("unit__city__seed_order", "unit__name", "pk"))
+
+
+def next_in_queue(user, filing: Filing) -> Filing | None:
+    """The submitted filing after `filing` in the queue's order, else the first one left (never `filing`)."""
+    waiting = queue(user, filing.campaign).exclude(pk=filing.pk).select_related("unit__city")
+    key = (filing.unit.city.seed_order, filing.unit.name, filing.pk)
+    after = waiting.filter(
+        Q(unit__city__seed_order__gt=key[0])
+        | Q(unit__city__seed_order=key[0], unit__name__gt=key[1])
+        | Q(unit__city__seed_order=key[0], unit__name=key[1], pk__gt=key[2])
+    ).first()
+    return after or waiting.first()
+
+
+def accept_with_suggestions(filing: Filing, *, actor, overrides: dict[str, tuple[str, str]] | None = None,
+                            comment: str = "") -> Filing:
+    """The usual case in one action: the suggested verdicts (with any overrides), then acceptance.
+
+    Two steps, each in its own transaction: when the acceptance is refused (an indicator without a verdict, a
+    flag to judge, a finding to dispose of), the verdicts recorded stay, so the reviewer's work is not lost.
+    """
+    accept_suggestions(filing, actor=actor, overrides=overrides)
+    return accept_filing(filing, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def record_compliance(filing: Filing, verifications: dict[str, dict], *, actor) -> list[ComplianceCheck]:
+    """The city's verification of compliance items: {item: {source, checked_on, result, note}}."""
+    filing = _locked_filing(filing, "compliance_verified")
+    require_city_reviewer(actor, filing.unit)
+    existing = {c.item: c for c in filing.compliance_checks.all()}
+    saved, changes = [], []
+    for item, data in verifications.items():
+        if item not in ComplianceItem.values:
+            raise ReviewError(_("Not a compliance item: %(item)s.") % {"item": item})
+        if data.get("source") not in ComplianceSource.values or data.get("result") not in ComplianceResult.values \
+                or not data.get("checked_on"):
+            raise ReviewError(_("%(item)s: give the source checked, the date and the result.")
+                              % {"item": ComplianceItem(item).label})
+        if data["checked_on"] > timezone.localdate():
+            raise ReviewError(_("%(item)s: the date checked cannot be in the future.") % {"item": ComplianceItem(item).label})
+        check = existing.get(item) or ComplianceCheck(filing=filing, item=item)
+        values = (data["source"], data["checked_on"], data["result"], (data.get("note") or "").strip())
+        if check.pk and (check.source, check.checked_on, check.result, check.note) == values:
+            saved.append(check)
+            continue
+        check.source, check.checked_on, check.result, check.note = values
+        check.checked_by = actor
+        check.save()
+        saved.append(check)
+        changes.append(f"{ComplianceItem(item).label}：{ComplianceSource(check.source).label} "
+                       f"{check.checked_on:%Y-%m-%d} {ComplianceResult(check.result).label}")
+    if changes:
+        workflow.record(filing, "compliance_verified", actor=actor, comment="; ".join(changes))
+    return saved
+
+
+@transaction.atomic
+def record_disposition(filing: Filing, disposition: str, note: str = "", *, actor) -> Filing:
+    """The city's explicit disposition of a declared accident, penalty or compliance finding."""
+    filing = _locked_filing(filing, "disposition")
+    require_city_reviewer(actor, filing.unit)
+    if not queries.declared_findings(filing):
+        raise ReviewError(_("Nothing was declared or found that needs a disposition."))
+    decision = rules.disposition_valid(filing, disposition, note)
+    if not decision:
+        raise ReviewError(str(decision.reason))
+    filing.disposition, filing.disposition_note = disposition, (note or "").strip()
+    filing.disposition_by, filing.disposition_at = actor, timezone.now()
+    filing.save(update_fields=["disposition", "disposition_note", "disposition_by", "disposition_at", "updated_at"])
+    workflow.record(filing, "disposition", actor=actor,
+                    comment=" ".join(filter(None, [str(Disposition(disposition).label), filing.disposition_note])))
+    return filing
 
 
 ASSESSMENT_FIELDS = ("planned_date", "team", "findings", "conclusion", "completed_on")
@@ -153,6 +273,9 @@ def acceptance_problems(filing: Filing) -> list[str]:
         problems.append(_("Check every key indicator first; not yet checked: %(names)s.") % {"names": "、".join(missing)})
     if filing.flags.filter(verdict=FlagVerdict.PENDING).exists():
         problems.append(_("Confirm or reject every data flag first."))
+    disposed = rules.disposition_given(filing)
+    if not disposed:
+        problems.append(str(disposed.reason))
     return problems
 
 
@@ -165,8 +288,11 @@ def return_filing(filing: Filing, reason: str, *, actor) -> Filing:
     filing = _locked_filing(filing, "return")
     require_city_reviewer(actor, filing.unit)
     filing.return_reason = reason
+    filing.return_answer = ""
+    filing.returned_fingerprint = filing.fingerprint()
     filing.version += 1
-    workflow.transition(filing, "return", actor=actor, comment=reason, fields=["return_reason", "version"])
+    workflow.transition(filing, "return", actor=actor, comment=reason,
+                        fields=["return_reason", "return_answer", "returned_fingerprint", "version"])
     return filing
 
 

@@ -101,3 +101,14 @@ def test_benchmarks_a_linear_pair_scores_inside_the_run(make_factory, province):
     run = scoring.run_cohort(YEAR, "national").run
     points = {s.unit_id: s.s_energy_per_output for s in run.scores.all()}
     assert [points[u.pk] for u in units] == [100.0, 100.0, 50.0, 0.0, 0.0]
+
+
+def test_benchmarks_for_is_the_provider_reviews_reads_through_settings(settings, django_assert_num_queries):
+    own, other = industry(), Industry.objects.get(code="26")
+    Benchmark.objects.create(industry=own, code="energy_per_output", baseline=30, leading=10)
+    Benchmark.objects.create(industry=other, code="energy_per_output", baseline=90, leading=40)
+    Benchmark.objects.create(industry=own, code="renewable_share", baseline=5, leading=30)
+    assert "greencode.services.benchmarks.benchmarks_for" in settings.REVIEW_BENCHMARK_PROVIDERS
+    with django_assert_num_queries(1):
+        found = benchmarks.benchmarks_for([own.pk], ["energy_per_output", "co2_per_output"])
+    assert found == {(own.pk, "energy_per_output"): (Decimal("30"), Decimal("10"))}

@@ -221,7 +221,9 @@ def test_filing_detail_runs_constant_queries(client, campaign, gz_unit, enterpri
     for i, code in enumerate(["energy_per_output", "co2_per_output", "water_per_output"][:n_flags]):
         DataFlag.objects.create(filing=filing, code=code, kind=FlagKind.YEAR_ON_YEAR, value=i + 1)
     login(client, enterprise)
-    # session, user, memberships, filing, indicators, flags, history, evidence files, flags to attach files to
-    with django_assert_num_queries(9):
+    # session, user, memberships, filing, indicators, flags, history, evidence files, flags to attach files to; in
+    # context: earlier accepted values, values entered for the years before the portal, peers, benchmarks; the
+    # compliance verifications
+    with django_assert_num_queries(14):
         response = client.get(reverse("reviews:filing_detail", args=[filing.pk]))
     assert len(response.context["flags"]) == n_flags

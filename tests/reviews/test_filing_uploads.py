@@ -217,11 +217,11 @@ def test_filing_upload_the_last_template_row_is_still_read(client, campaign, gz_
     login(client, factories.enterprise_user(gz_unit))
     wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
     ws = wb.active
-    assert ws.cell(row=ws.max_row, column=1).value == "changes_note"  # the template's end
-    ws.cell(row=ws.max_row, column=4, value="最后一行")
+    assert ws.cell(row=ws.max_row, column=1).value == "rectification_open"  # the compliance block ends it
+    ws.cell(row=ws.max_row, column=4, value="是")
     parsed = parse_single(_as_upload(wb), filename="f.xlsx", kind=gz_unit.kind)
     assert (parsed.file_error, parsed.errors) == ("", [])
-    assert parsed.data["changes_note"] == "最后一行"
+    assert parsed.data["rectification_open"] is True
 
 
 def test_filing_upload_a_repeated_field_code_is_an_error_not_an_overwrite(client, campaign, gz_unit):
@@ -308,3 +308,29 @@ def test_city_bulk_upload_one_company_on_two_lists_files_each_listing(client, ca
     assert response.status_code == 302, response.context["parsed"].errors
     assert sorted(Filing.objects.values_list("unit__kind", flat=True)) == ["factory", "supply_chain"]
     assert Filing.objects.get(unit=chain).unit_id == chain.pk
+
+
+def test_filing_xlsx_carries_the_changes_and_compliance_blocks(client, campaign, gz_unit):
+    login(client, factories.enterprise_user(gz_unit))
+    wb = _download(client, reverse("reviews:filing_xlsx", args=[2024, gz_unit.pk]))
+    codes = [row[0].value for row in wb.active.iter_rows(min_row=4)]
+    assert codes[codes.index("had_accident"):] == [
+        "had_accident", "penalised", "scope_changed", "address_changed", "boundary_changed", "restructured",
+        "changes_note", "on_abnormal_list", "seriously_dishonest", "judgment_defaulter", "no_discharge_permit",
+        "rectification_open"]
+    _fill_single(wb, {"months_reported": 12, "restructured": "是", "changes_note": "2023年吸收合并子公司",
+                      "judgment_defaulter": "否", "no_discharge_permit": "有"})
+    response = client.post(reverse("reviews:filing_upload", args=[2024, gz_unit.pk]), {"file": _as_upload(wb)})
+    assert response.status_code == 302
+    filing = Filing.objects.get(unit=gz_unit)
+    assert (filing.restructured, filing.judgment_defaulter, filing.no_discharge_permit) == (True, False, True)
+    assert filing.changes_note == "2023年吸收合并子公司"
+
+
+def test_city_bulk_template_has_a_column_for_every_declared_item(client, campaign, gz_reviewer):
+    factories.UnitFactory()
+    login(client, gz_reviewer)
+    wb = _download(client, reverse("reviews:city_upload_template", args=[2024]))
+    keys = [c.value for c in wb["绿色工厂"][2]]
+    assert {"scope_changed", "address_changed", "boundary_changed", "restructured", "on_abnormal_list",
+            "seriously_dishonest", "judgment_defaulter", "no_discharge_permit", "rectification_open"} <= set(keys)

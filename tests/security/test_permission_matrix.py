@@ -72,6 +72,10 @@ MATRIX = [
     ("POST", "reviews:review_flags", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
     ("POST", "reviews:filing_return", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 400, 404, 404, 404, 404]),
     ("POST", "reviews:filing_accept", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
+    ("POST", "reviews:review_suggestions", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
+    ("POST", "reviews:review_accept_next", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
+    ("POST", "reviews:review_compliance", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 302, 404, 404, 404, 404]),
+    ("POST", "reviews:review_disposition", lambda w: {"pk": w.filings["gz"].pk}, [302, 403, 400, 404, 404, 404, 404]),
     ("POST", "reviews:proposals_decide", lambda w: {}, [302, 302, 403, 403, 403, 403, 403]),
     # Bulk steps and the district first review (the world's 广州 reviews without districts in its campaign).
     ("POST", "reviews:proposals_bulk", lambda w: {}, [302, 302, 403, 403, 403, 403, 403]),
