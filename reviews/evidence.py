@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from greenmfg.rules import require
 
-from . import audit, rules
+from . import audit, queries, rules
 from .enums import EvidenceKind
 from .forms_filing import CHANGE_FIELDS
 from .indicators import BY_CODE
@@ -173,9 +173,7 @@ def human_size(size: int) -> str:
 
 # --- items a file can stand behind --------------------------------------------------------------------
 
-def return_round(filing: Filing) -> int:
-    """How many times the filing has been returned: the answer to the latest return carries this number."""
-    return audit.history(filing).filter(action="return").count()
+return_round = queries.return_round
 
 
 def item_label(kind: str, target: str, *, assessments: dict | None = None) -> str:

@@ -21,6 +21,7 @@ reasons all use these, so they always agree:
 - accepted without findings: an accepted filing with every key indicator compliant, no data flag rejected or
   pending, no major change declared (accident, penalty, relocation, stop, new name), no incident reported in
   the campaign, and no proposal yet: the units a city proposes to keep in one action.
+- answered with files: evidence files attached to the answer to the filing's latest return.
 - declared findings: an accident, a penalty or a compliance finding (declared or verified) needing a disposition.
 """
 
@@ -187,3 +188,17 @@ def declared_findings(filing: Filing, verifications=None) -> list[str]:
         if getattr(filing, name) or item in found:
             findings.append(label)
     return findings
+
+
+def return_round(filing: Filing) -> int:
+    """How many times the filing has been returned: the answer to the latest return carries this number."""
+    from . import audit
+
+    return audit.history(filing).filter(action="return").count()
+
+
+def answered_with_files(filing: Filing) -> bool:
+    """Files were attached to the answer to the filing's latest return."""
+    from .enums import EvidenceKind
+
+    return filing.evidence_files.filter(kind=EvidenceKind.RETURN_ANSWER, target=str(return_round(filing))).exists()

@@ -171,13 +171,16 @@ def disposition_valid(filing, disposition: str, note: str) -> Decision:
 
 
 def resubmission_answered(filing) -> Decision:
-    """A returned filing comes back changed, or with the enterprise's answer to the city's reason."""
+    """A returned filing comes back changed, or with the enterprise's answer to the city's reason (words, or files
+    attached to the answer)."""
     if filing.state != FilingState.RETURNED or not filing.returned_fingerprint:
         return ALLOWED
     if filing.return_answer.strip() or filing.fingerprint() != filing.returned_fingerprint:
         return ALLOWED
+    if queries.answered_with_files(filing):
+        return ALLOWED
     return deny(_("Nothing was changed since the city returned the filing: correct it, or answer the city's "
-                  "reason in “Answer to the city's return”."))
+                  "reason in “Answer to the city's return” (in words or with files)."))
 
 
 def can_enter_prior_years(filing) -> Decision:

@@ -87,14 +87,16 @@ def test_a_supply_chain_must_say_whether_it_publishes_a_report():
     assert "publishes_report" not in {p.field for p in checks.completeness(factory)}
 
 
+NOTE_MESSAGE = ("Describe the declared changes (accident, penalty, relocation, business scope, address, boundary, "
+                "restructuring).")
+
+
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"name_changed": True, "new_name": "  "}, "new_name", "Enter the new name, since the name changed."),
     ({"production_stopped": True, "stopped_months": None}, "stopped_months",
      "Enter how many months production stopped."),
     ({"production_stopped": True, "stopped_months": 0}, "stopped_months", "Enter how many months production stopped."),
-    ({"had_accident": True, "changes_note": " \n"}, "changes_note", "Describe the accident, penalty or relocation."),
-    ({"penalised": True}, "changes_note", "Describe the accident, penalty or relocation."),
-    ({"relocated": True}, "changes_note", "Describe the accident, penalty or relocation."),
+    *(({name: True, "changes_note": " \n"}, "changes_note", NOTE_MESSAGE) for name in checks.NOTED_CHANGES),
 ])
 def test_each_declared_change_needs_its_details(changes, field, message):
     problems = [p for p in checks.completeness(filing_for(months_reported=12, **changes)) if p.field == field]
