@@ -257,6 +257,7 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = IncidentReport
         fields = ["unit", "kind", "occurred_on", "description"]
+        labels = {"unit": _("Listed unit")}
         widgets = {"occurred_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, units, **kwargs):

@@ -2,7 +2,6 @@
 year's is in its filing window with the city deadline near; a second run adds nothing."""
 
 import datetime as dt
-
 import io
 
 import pytest
