@@ -56,6 +56,7 @@ class UnitFilter(BootstrapFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=UnitStatus.choices, empty_label=_("All statuses"))
     sort = Ordering(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(
             ("name", "name"),
             ("credit_code", "credit_code"),

@@ -5,7 +5,8 @@ locally: `npm ci --prefix tools/axe`). It is injected from that local file; the 
 scripts, so the test's own browser context bypasses the CSP (`bypass_csp`), and only the test's.
 
 A page fails on any violation of impact serious or critical (the rule, the page and the nodes are named), on
-horizontal scrolling, and at 1366 px on a navbar that wraps. Screenshots of every page at both widths are kept in
+horizontal scrolling, and at 1366 px on a navbar that wraps. Each menu page is also loaded at 683 px, which is what
+a 1366 px screen shows at 200 % zoom (适老化, WCAG 1.4.4 / 1.4.10): it must not scroll sideways either. Screenshots of every page at both widths are kept in
 artifacts/screenshots/a11y/. One browser context for the whole walk; each role logs in once.
 """
 
@@ -26,6 +27,7 @@ A11Y_SHOTS = SHOTS / "a11y"
 # The rules of WCAG 2.0/2.1 A and AA (what GB/T 37668-2019 aligns with), and axe's best practices.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
+ZOOM_200 = {"width": LAPTOP["width"] // 2, "height": LAPTOP["height"] // 2}
 ROLES = ("province", "gz_reviewer", "th_reviewer", "ent_gz1", "ent_sz1")
 # The menu's links that leave the portal's own pages (Django's admin) or change state.
 SKIP_LINK = re.compile(r"^/(admin/|accounts/logout/|i18n/)")
@@ -74,6 +76,18 @@ def _public_pages() -> list[str]:
             reverse("greencode:api_page"), "/this-page-does-not-exist/"]
 
 
+def _sideways(page, where: str, failures: list[str]) -> None:
+    scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    if scroll > inner:
+        failures.append(f"{where}: scrolls sideways ({scroll} px wide in a {inner} px window)")
+
+
+def _zoomed(page, url: str, label: str, failures: list[str]) -> None:
+    page.set_viewport_size(ZOOM_200)
+    page.goto(url)
+    _sideways(page, f"{label} {url} at 200 % zoom ({ZOOM_200['width']} px)", failures)
+
+
 def _check(page, url: str, label: str, viewport: dict, failures: list[str]) -> None:
     page.set_viewport_size(viewport)
     response = page.goto(url)
@@ -89,9 +103,7 @@ def _check(page, url: str, label: str, viewport: dict, failures: list[str]) -> N
             nodes = "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
             more = f" (+{len(v['nodes']) - 5} more)" if len(v["nodes"]) > 5 else ""
             failures.append(f"{where}: {v['impact']} {v['id']} ({v['help']}) on {len(v['nodes'])} nodes: {nodes}{more}")
-    scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    if scroll > inner:
-        failures.append(f"{where}: scrolls sideways ({scroll} px wide in a {inner} px window)")
+    _sideways(page, where, failures)
     if width == LAPTOP["width"]:
         for bar, items in (("navbar", ".portal-nav .navbar-brand, #mainnav .nav-link"),
                            ("top bar", ".portal-topbar .container-xl > :not(.d-none)")):
@@ -133,6 +145,7 @@ def test_browser_every_menu_page_of_every_role_passes_axe_at_both_widths(browser
                 for viewport in (LAPTOP, PHONE):
                     _check(page, url, username, viewport, failures)
                     visited += 1
+                _zoomed(page, url, username, failures)
             if username == "gz_reviewer":  # a denial, as a logged-in person sees it
                 from registry.models import Unit
 
