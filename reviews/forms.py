@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .enums import CheckVerdict, FlagVerdict, IncidentKind, MiitOutcome, Outcome, ProposalState, RemoveReason
-from .indicators import key_indicators
+from .indicators import BY_CODE, key_indicators
 from .models import AdjustmentProposal, Campaign, IncidentReport, MiitDecision, OnSiteAssessment
 
 
@@ -59,6 +60,11 @@ class CampaignForm(forms.ModelForm):
                                                         "province_report_due"}
 
 
+def _note_name(indicator) -> str:
+    """The accessible name of a note box in a table row, whose column head alone does not say which row it is."""
+    return gettext("Note on %(indicator)s") % {"indicator": indicator}
+
+
 class IndicatorChecksForm(forms.Form):
     """One verdict and note per key indicator of the filing's unit."""
 
@@ -75,7 +81,8 @@ class IndicatorChecksForm(forms.Form):
             )
             note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                                    initial=check.note if check else "",
-                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                                 "aria-label": _note_name(indicator.label)}))
             self.fields[f"verdict_{indicator.code}"] = verdict
             self.fields[f"note_{indicator.code}"] = note
             self.rows.append((indicator, values.get(indicator.code), check))
@@ -108,7 +115,9 @@ class FlagVerdictsForm(forms.Form):
             )
             self.fields[f"note_{flag.pk}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=2000, initial=flag.verdict_note,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                              "aria-label": _note_name(BY_CODE[flag.code].label if flag.code in BY_CODE
+                                                                       else flag.code)}))
 
     def bound_rows(self):
         for flag in self.flags:

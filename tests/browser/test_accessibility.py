@@ -42,6 +42,7 @@ def _extra_pages(username: str) -> list[str]:
     """Pages one click below the menu that the issue names (run page, scores, the code page, forms)."""
     from greencode.models import GreenCode, ScoreRun
     from registry.models import Unit, User
+    from reviews.models import AdjustmentProposal, Campaign, Filing
 
     user = User.objects.get(username=username)
     pages = []
@@ -51,14 +52,25 @@ def _extra_pages(username: str) -> list[str]:
                   reverse("greencode:method"), reverse("greencode:institutions"), reverse("greencode:benchmarks"),
                   reverse("reviews:campaign_list"), reverse("reviews:incident_list"), reverse("registry:districts"),
                   reverse("registry:district_stats"), reverse("registry:list_imports")]
+        proposal = AdjustmentProposal.objects.filter(state="submitted").order_by("pk").first()
+        pages += [reverse("reviews:proposal_detail", args=[proposal.pk])]
     if username == "gz_reviewer":
         unit = Unit.objects.filter(city__name="广州市").order_by("pk").first()
+        filing = Filing.objects.filter(unit__city__name="广州市", state="submitted").order_by("-campaign__year", "pk").first()
+        proposal = AdjustmentProposal.objects.filter(unit__city__name="广州市").order_by("pk").first()
         pages += [reverse("reviews:incident_create"), reverse("reviews:not_filed"),
-                  reverse("registry:unit_detail", args=[unit.pk])]
+                  reverse("registry:unit_detail", args=[unit.pk]), reverse("reviews:review_filing", args=[filing.pk]),
+                  reverse("reviews:proposal_detail", args=[proposal.pk]), reverse("reviews:package_submit"),
+                  reverse("reviews:city_upload", args=[Campaign.current().year])]
     if username.startswith("ent_"):
         unit = Unit.objects.filter(enterprise__memberships__user=user).order_by("pk").first() or \
             Unit.objects.filter(memberships__user=user).order_by("pk").first()
-        pages += [reverse("greencode:unit_code", args=[unit.pk])]
+        year = Campaign.current().year
+        pages += [reverse("greencode:unit_code", args=[unit.pk]), reverse("reviews:filing_edit", args=[year, unit.pk]),
+                  reverse("reviews:filing_upload", args=[year, unit.pk])]
+        filing = Filing.objects.filter(unit=unit).exclude(state="draft").order_by("-campaign__year").first()
+        if filing is not None:
+            pages.append(reverse("reviews:filing_detail", args=[filing.pk]))
         code = GreenCode.objects.filter(unit=unit).order_by("-year").first()
         if code is not None:
             pages.append(reverse("greencode:certificate", args=[code.pk]))
