@@ -126,6 +126,23 @@ def _check(page, url: str, label: str, viewport: dict, failures: list[str]) -> N
                 failures.append(f"{where}: the {bar} wraps ({sorted(set(middles))} px from the top)")
 
 
+def _large_text(page, failures: list[str]) -> None:
+    """适老化: 大字 enlarges the text by a quarter, is remembered, and the 1366 px page still fits."""
+    page.set_viewport_size(LAPTOP)
+    page.goto(reverse("registry:unit_list"))
+    page.click("[data-text-size=large]")
+    page.reload()
+    size = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    pressed = page.get_attribute("[data-text-size=large]", "aria-pressed")
+    if (size, pressed) != ("20px", "true"):
+        failures.append(f"large text: root font {size}, 大字 pressed={pressed} after a reload")
+    if not page.is_visible(".portal-nav .navbar-toggler"):
+        failures.append("large text at 1366 px: the menu does not fold behind its button")
+    _sideways(page, "large text /units/ at 1366 px", failures)
+    page.screenshot(path=str(A11Y_SHOTS / "large-text-units-1366.png"), full_page=True)
+    page.click("[data-text-size=normal]")
+
+
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: npm ci --prefix tools/axe")
 def test_browser_every_menu_page_of_every_role_passes_axe_at_both_widths(browser, live_server, transactional_db,
                                                                          settings):
@@ -164,6 +181,7 @@ def test_browser_every_menu_page_of_every_role_passes_axe_at_both_widths(browser
                 other = Unit.objects.filter(city__name="深圳市").order_by("pk").first()
                 for viewport in (LAPTOP, PHONE):
                     _check(page, reverse("registry:unit_edit", args=[other.pk]), "gz-403", viewport, failures)
+        _large_text(page, failures)
     finally:
         context.close()
     assert visited > 60
