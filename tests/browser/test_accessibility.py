@@ -51,7 +51,8 @@ def _extra_pages(username: str) -> list[str]:
         pages += [reverse("greencode:run", args=[run.pk]), reverse("greencode:run_scores", args=[run.pk]),
                   reverse("greencode:method"), reverse("greencode:institutions"), reverse("greencode:benchmarks"),
                   reverse("reviews:campaign_list"), reverse("reviews:incident_list"), reverse("registry:districts"),
-                  reverse("registry:district_stats"), reverse("registry:list_imports")]
+                  reverse("registry:district_stats") + f"?city={_guangzhou().pk}",
+                  reverse("registry:list_imports")]
         proposal = AdjustmentProposal.objects.filter(state="submitted").order_by("pk").first()
         pages += [reverse("reviews:proposal_detail", args=[proposal.pk])]
     if username == "gz_reviewer":
@@ -75,6 +76,12 @@ def _extra_pages(username: str) -> list[str]:
         if code is not None:
             pages.append(reverse("greencode:certificate", args=[code.pk]))
     return pages
+
+
+def _guangzhou():
+    from registry.models import City
+
+    return City.objects.get(name="广州市")
 
 
 def _public_pages() -> list[str]:
