@@ -136,7 +136,7 @@ def _check(page, url: str, label: str, viewport: dict, failures: list[str]) -> N
 def _large_text(page, failures: list[str]) -> None:
     """适老化: 大字 enlarges the text by a quarter, is remembered, and the 1366 px page still fits."""
     page.set_viewport_size(LAPTOP)
-    page.goto(reverse("registry:unit_list"))
+    page.goto(reverse("registry:public_lookup"))
     page.click("[data-text-size=large]")
     page.reload()
     size = page.evaluate("getComputedStyle(document.documentElement).fontSize")
@@ -145,8 +145,8 @@ def _large_text(page, failures: list[str]) -> None:
         failures.append(f"large text: root font {size}, 大字 pressed={pressed} after a reload")
     if not page.is_visible(".portal-nav .navbar-toggler"):
         failures.append("large text at 1366 px: the menu does not fold behind its button")
-    _sideways(page, "large text /units/ at 1366 px", failures)
-    page.screenshot(path=str(A11Y_SHOTS / "large-text-units-1366.png"), full_page=True)
+    _sideways(page, "large text /list/ at 1366 px", failures)
+    page.screenshot(path=str(A11Y_SHOTS / "large-text-list-1366.png"), full_page=True)
     page.click("[data-text-size=normal]")
 
 
