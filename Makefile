@@ -5,6 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
+# Where QR codes, certificates and mailed links point. Serving other machines (HOST=0.0.0.0:8000), give the address
+# they use, e.g. `make run HOST=0.0.0.0:8000 PORTAL_BASE_URL=http://192.168.1.20:8000`; that host is then allowed too.
+PORTAL_BASE_URL ?= http://$(subst 0.0.0.0,127.0.0.1,$(HOST))
+PORTAL_HOST := $(firstword $(subst :, ,$(patsubst https://%,%,$(patsubst http://%,%,$(PORTAL_BASE_URL)))))
 
 .PHONY: install run test test-all lint audit messages bench mutation worker beat clean
 
@@ -16,11 +20,14 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000).
+## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000; HOST=0.0.0.0:8000 and
+## PORTAL_BASE_URL=http://<this machine's address>:8000 to open it from a phone on the same network).
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --once
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+	DJANGO_DEBUG=1 PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
+	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1],$(PORTAL_HOST)} \
+	  $(BIN)/python manage.py runserver $(HOST)
 
 ## The whole test suite. Set DATABASE_URL / CELERY_BROKER_URL / REQUIRE_SERVICES=1 for the service run.
 test: install

@@ -1,6 +1,8 @@
-"""Demo green codes: after the reviews demo, score the 2023 and 2024 national cohorts and the provincial
-pilot, and let a couple of demo enterprises apply for their codes. With no reviews demo yet, it simply scores
-whatever accepted filings exist."""
+"""Demo green codes: after the reviews demo, score the national cohorts and the provincial pilot of the two
+finished demo campaigns (the year before last and last year), and let the demo enterprises apply for their codes
+when the codes were new. Last year's codes are valid until a month after this year's filing deadline (still ahead:
+see reviews.demo), so they verify as valid today; the older ones as expired. This year's campaign is still
+filing and is not scored. With no reviews demo yet, it scores whatever accepted filings of past years exist."""
 
 import datetime as dt
 from types import SimpleNamespace
@@ -10,6 +12,7 @@ from django.utils import timezone
 
 from registry import access
 from registry.models import Unit
+from reviews.demo import demo_years
 from reviews.models import Campaign
 
 from .models import GreenCode
@@ -19,7 +22,8 @@ DEMO_APPLICANTS = ("ent_gz1", "ent_gz2", "ent_sz1", "ent_fs1")
 
 
 def seed(*, stdout, factories: int = 0, **_options) -> None:
-    years = sorted(Campaign.objects.filter(year__in=(2023, 2024), filings__state="accepted")
+    this_year = demo_years()[2]
+    years = sorted(Campaign.objects.filter(year__lt=this_year, filings__state="accepted")
                    .values_list("year", flat=True).distinct())
     if not years:
         stdout.write("greencode: no accepted filings to score yet")

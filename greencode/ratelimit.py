@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from greenmfg.client_ip import client_ip
@@ -71,7 +72,7 @@ def too_many(request, *, api: bool, message: str, retry_after: int) -> HttpRespo
     if api:
         response = JsonResponse({"error": message}, status=429, json_dumps_params={"ensure_ascii": False})
     else:
-        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+        response = render(request, "429.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

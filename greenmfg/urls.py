@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", registry_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # The province's public keys for green-code signatures (RFC 8615 well-known location).
     path(".well-known/greencode-keys.json", greencode_documents.public_keys, name="greencode_keys"),
     path("accounts/login/", views_accounts.LoginView.as_view(), name="login"),

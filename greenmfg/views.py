@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -11,6 +12,11 @@ def landing(request):
     if request.user.is_authenticated:
         return redirect("home")
     return render(request, "landing.html")
+
+
+def favicon(request):
+    """Browsers and bots ask for /favicon.ico whatever the page says: send them to the static icon."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def forbidden(request, exception=None):

@@ -1,5 +1,7 @@
 import django_filters
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import visible_cities, visible_districts
@@ -16,6 +18,19 @@ def _bootstrap(form) -> None:
     for field in form.fields.values():
         is_select = hasattr(field, "choices")
         field.widget.attrs.setdefault("class", "form-select form-select-sm" if is_select else "form-control form-control-sm")
+
+
+def _descending(label) -> str:
+    return gettext("%s (descending)") % label
+
+
+class Ordering(django_filters.OrderingFilter):
+    """django-filter's ordering, its "(descending)" choices worded from our catalogue (django-filter has no zh-Hans)
+    and translated when the page is drawn, not when the module is imported."""
+
+    def build_choices(self, fields, labels):
+        pairs = [(param, labels.get(field, field)) for field, param in fields.items()]
+        return [c for param, label in pairs for c in ((param, label), (f"-{param}", lazy(_descending, str)(label)))]
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -39,8 +54,9 @@ class UnitFilter(BootstrapFilterSet):
     )
     batch = django_filters.ChoiceFilter(label=_("Batch"), choices=BATCH_CHOICES, empty_label=_("All batches"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=UnitStatus.choices, empty_label=_("All statuses"))
-    sort = django_filters.OrderingFilter(
+    sort = Ordering(
         label=_("Sort by"),
+        empty_label=_("Default order"),
         fields=(
             ("name", "name"),
             ("credit_code", "credit_code"),

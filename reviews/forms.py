@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -20,6 +21,7 @@ from .enums import (
     ProposalState,
     RemoveReason,
 )
+from .indicators import BY_CODE
 from .models import AdjustmentProposal, Campaign, IncidentReport, MiitDecision, OnSiteAssessment
 
 
@@ -76,6 +78,11 @@ class CampaignForm(forms.ModelForm):
                                                         "province_report_due", "district_review_due"}
 
 
+def _note_name(indicator) -> str:
+    """The accessible name of a note box in a table row, whose column head alone does not say which row it is."""
+    return gettext("Note on %(indicator)s") % {"indicator": indicator}
+
+
 class IndicatorChecksForm(forms.Form):
     """One verdict and note per key indicator of the filing's unit, preset to the suggested verdict.
 
@@ -100,7 +107,7 @@ class IndicatorChecksForm(forms.Form):
             note = forms.CharField(label=_("Note"), required=False, max_length=2000,
                                    initial=check.note if check else "",
                                    widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
-                                                                 "aria-label": f"{indicator.label} · {_('Note')}"}))
+                                                                 "aria-label": _note_name(indicator.label)}))
             self.fields[f"verdict_{indicator.code}"] = verdict
             self.fields[f"note_{indicator.code}"] = note
             self.rows.append((row, check))
@@ -210,7 +217,8 @@ class FlagVerdictsForm(forms.Form):
             self.fields[f"note_{flag.pk}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=2000, initial=flag.verdict_note,
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
-                                              "aria-label": f"{flag.code} · {_('Note')}"}))
+                                              "aria-label": _note_name(BY_CODE[flag.code].label if flag.code in BY_CODE
+                                                                       else flag.code)}))
 
     def bound_rows(self):
         for flag in self.flags:
@@ -362,6 +370,7 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = IncidentReport
         fields = ["unit", "kind", "occurred_on", "description"]
+        labels = {"unit": _("Listed unit")}
         widgets = {"occurred_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, units, **kwargs):

@@ -7,6 +7,7 @@ or `browser` are skipped with the reason printed.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,6 +18,8 @@ from . import factories
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 RUN_BROWSER = REQUIRE_SERVICES or os.environ.get("RUN_BROWSER_TESTS") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The accessibility browser tests' engine, from the npm registry (tools/axe/package-lock.json; .ci/run installs it).
+AXE = Path(__file__).resolve().parents[1] / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _service_problems() -> list[str]:
@@ -35,6 +38,8 @@ def _service_problems() -> list[str]:
             problems.append(f"the broker at {settings.CELERY_BROKER_URL} does not answer: {exc}")
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         problems.append(f"Chromium is missing at {CHROMIUM}")
+    if not AXE.exists():
+        problems.append(f"axe-core is missing at {AXE} (npm ci --prefix tools/axe)")
     return problems
 
 

@@ -19,8 +19,9 @@ from ..queries import FILED_STATES, PROPOSED_STATES, blocked_by_assessment_q, co
 SENT_TO_PROVINCE = PROPOSED_STATES
 
 
-def pct(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+def pct(part: int, whole: int) -> int | None:
+    """The share in whole percent; None when there is nothing to count (0 of 0 is not 0 %: pages show "—")."""
+    return round(100 * part / whole) if whole else None
 
 
 @dataclass

@@ -77,4 +77,44 @@
     if (el.matches && el.matches("form[data-bulk] select[name=action]")) { bulkMiit(el.form); }
   });
   document.querySelectorAll("form[data-bulk]").forEach(bulkMiit);
+  // The menu marks the page you are on (aria-current), for screen readers and at a glance.
+  document.querySelectorAll("#mainnav a.nav-link[href]").forEach(function (link) {
+    if (link.getAttribute("href") === window.location.pathname) {
+      link.setAttribute("aria-current", "page");
+      link.classList.add("active");
+    }
+  });
+  // A region that scrolls sideways (a wide table, a code sample) can be reached and scrolled with the keyboard.
+  function focusableScrollers() {
+    document.querySelectorAll(".table-responsive, pre").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+      } else if (el.getAttribute("tabindex") === "0") {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  // 适老化: the text-size control (standard / large), remembered in this browser.
+  var root = document.documentElement;
+  function applyTextSize(size) {
+    root.classList.toggle("text-large", size === "large");
+    document.querySelectorAll("[data-text-size]").forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-text-size") === size ? "true" : "false");
+    });
+  }
+  var stored = null;
+  try { stored = window.localStorage.getItem("portal-text-size"); } catch (e) { stored = null; }
+  applyTextSize(stored === "large" ? "large" : "normal");
+  document.querySelectorAll("[data-text-size-control]").forEach(function (el) { el.classList.remove("d-none"); });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest ? event.target.closest("[data-text-size]") : null;
+    if (el) {
+      var size = el.getAttribute("data-text-size");
+      applyTextSize(size);
+      try { window.localStorage.setItem("portal-text-size", size); } catch (e) { /* private mode: this page only */ }
+      focusableScrollers();
+    }
+  });
 })();

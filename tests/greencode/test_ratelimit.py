@@ -86,7 +86,8 @@ def test_ratelimit_misses_up_to_the_limit_are_answered_then_number_lookups_pause
     assert answers[3]["Retry-After"] == "600"
     # the pause covers the page too, and real numbers: it is the number look-up that is paused
     page = client.get(reverse(PAGE), {"number": genuine.number})
-    assert (page.status_code, page.content.decode()) == (429, MISSES)
+    assert (page.status_code, page.context["message"]) == (429, MISSES)
+    assert [t.name for t in page.templates][:2] == ["429.html", "base.html"]  # the portal's own page, styled
     assert client.get(reverse(API), {"number": genuine.number}).status_code == 429
     # a signed link cannot be guessed, so it still answers
     token = codes.sign(genuine)

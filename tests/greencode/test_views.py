@@ -147,6 +147,15 @@ def test_verify_by_link_shows_name_masked_code_grade_and_no_indicators(make_fact
     assert "综合能耗" not in html and "composite" not in html
 
 
+def test_verify_page_speaks_to_people_and_points_institutions_to_their_service(client):
+    from lxml import html
+
+    page = html.fromstring(client.get(reverse("greencode:verify")).content.decode())
+    assert not page.xpath("//code")  # no developer's JSON hint on the public page
+    link = page.xpath("//main//a[@href=$href]", href=reverse("greencode:api_page"))
+    assert [a.text_content() for a in link] == ["机构核验服务"]
+
+
 def test_verify_rejects_a_tampered_or_invented_token(make_factory, client):
     units = cohort(make_factory, 3)
     _user, code = issued(units[0])
@@ -260,6 +269,22 @@ def test_run_page_shows_distribution_cuts_industries_reasons_and_weights(make_fa
     assert [(b["grade"], b["n"]) for b in r.context["overview"]["bars"]] == [("A+", 1), ("A", 7), ("B", 12)]
     assert "未填报" in html and f"{run.cut_a:.4f}" in html and "计算机、通信和其他电子设备制造业" in html
     assert len(r.context["overview"]["weights"]) == 15
+    assert "s = 100 ×（同组中严格劣于本企业的企业数 + ½ × 与本企业持平的企业数（含本企业））÷ 同组企业数" in html
+    assert run.peer_rules["formula"] not in html  # the formula stored with the run is in English
+
+
+def test_run_scores_rows_become_cards_named_first_grade_as_a_badge(make_factory, client, province):
+    from lxml import html
+
+    cohort(make_factory, 3)
+    run = scoring.run_cohort(YEAR, "national").run
+    page = html.fromstring(login(client, province).get(reverse("greencode:run_scores", args=[run.pk])).content.decode())
+    table = page.xpath("//table[contains(@class, 'table-stack')]")[0]
+    heads = [th.text_content().strip() for th in table.xpath("thead/tr/th")]
+    for row in table.xpath("tbody/tr"):
+        assert [td.get("data-label") for td in row.xpath("td")] == heads
+        assert row.xpath("td[contains(@class, 'stack-title')]/a/text()")
+        assert row.xpath("td[contains(@class, 'stack-state')]/span[contains(@class, 'badge')]/text()")[0] in {"A+", "A", "B"}
 
 
 def test_compare_lists_who_moved_grade(make_factory, client, province):

@@ -1,6 +1,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from registry.enums import UnitStatus
 from registry.models import UnitHistory
@@ -167,3 +168,44 @@ def test_a_nul_character_in_a_request_is_a_clear_400_not_a_500(client, province)
     response = client.get(reverse("greencode:verify_api"), {"number": "\x00"})
     assert response.status_code == 400
     assert "无效字符" in response.json()["error"]
+
+
+# ---------------------------------------------------------------- every page's frame (GB/T 37668, 适老化)
+
+def _tree(response):
+    from lxml import html
+
+    return html.fromstring(response.content.decode())
+
+
+def test_every_page_has_lang_landmarks_a_skip_link_and_a_text_size_control(client, province):
+    page = _tree(login(client, province).get(reverse("registry:unit_list")))
+    assert page.xpath("/html/@lang") == ["zh-hans"]
+    assert page.xpath("//a[contains(@class, 'skip-link')]/@href") == ["#main"]
+    assert page.xpath("//main/@id") == ["main"]
+    assert page.xpath("//nav[contains(@class, 'portal-nav')]/@aria-label") == ["主菜单"]
+    assert len(page.xpath("//header")) == 1 and len(page.xpath("//footer")) == 1
+    control = page.xpath("//*[@data-text-size-control]")[0]
+    assert control.get("aria-label") == "字号"
+    assert [(b.get("data-text-size"), b.text) for b in control.xpath("button")] == [("normal", "标准字"), ("large", "大字")]
+    assert page.xpath("//link[@rel='icon']/@href") == ["/static/favicon.svg"]
+
+
+def test_favicon_ico_is_served_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.ico")
+
+
+def test_unit_list_rows_become_cards_on_a_phone_name_first_status_as_a_badge(client, province):
+    unit = factories.UnitFactory()
+    page = _tree(login(client, province).get(reverse("registry:unit_list")))
+    table = page.xpath("//table[contains(@class, 'table-stack')]")[0]
+    row = table.xpath("tbody/tr")[0]
+    title = row.xpath("td[contains(@class, 'stack-title')]")[0]
+    assert title.xpath("a/text()") == [unit.name]
+    with translation.override("zh-hans"):
+        status = str(unit.get_status_display())
+    assert row.xpath("td[contains(@class, 'stack-state')]/span[contains(@class, 'badge')]/text()") == [status]
+    # every cell names its column, so a card reads without the table head
+    heads = [th.text_content().strip() for th in table.xpath("thead/tr/th")]
+    assert [td.get("data-label") for td in row.xpath("td")] == heads

@@ -114,3 +114,11 @@ def test_incidents_send_pending_mail_command_sends_what_is_left(gz_unit, gz_revi
     call_command("send_pending_mail")
     assert capsys.readouterr().out == "notifications sent: 1\n"
     assert OutgoingMail.objects.get().sent_at is not None
+
+
+def test_incidents_form_labels_are_chinese(client, gz_reviewer):
+    from lxml import html
+
+    page = html.fromstring(login(client, gz_reviewer).get(reverse("reviews:incident_create")).content.decode())
+    label = page.xpath("//label[@for='id_unit']")[0]
+    assert label.text_content().split() == ["名单单位*"]

@@ -97,3 +97,19 @@ def test_review_proposal_page_queries_do_not_grow_with_history(client, django_as
     with django_assert_num_queries(9):  # 8, and its evidence files
         response = client.get(reverse("reviews:proposal_detail", args=[proposal.pk]))
     assert len(response.context["history"]) == n
+
+
+def test_review_list_rows_become_cards_name_first_state_as_a_badge(client, gz_reviewer):
+    from lxml import html
+
+    campaign = open_campaign()
+    unit = factories.UnitFactory(city=gz_reviewer.memberships.get().city)
+    submitted_filing(campaign, unit)
+    page = html.fromstring(login(client, gz_reviewer).get(reverse("reviews:review_list"),
+                                                          {"year": campaign.year, "state": "all"}).content.decode())
+    table = page.xpath("//table[contains(@class, 'table-stack')]")[0]
+    heads = [th.text_content().strip() for th in table.xpath("thead/tr/th")]
+    (row,) = table.xpath("tbody/tr")
+    assert [td.get("data-label") for td in row.xpath("td")] == heads
+    assert row.xpath("td[contains(@class, 'stack-title')]/a/text()") == [unit.name]
+    assert row.xpath("td[contains(@class, 'stack-state')]/span[contains(@class, 'badge')]/text()") == ["已提交"]
