@@ -6,6 +6,7 @@ from django.utils import translation
 from reviews.forms import FlagVerdictsForm, IndicatorChecksForm
 from reviews.indicators import key_indicators
 from reviews.models import DataFlag
+from reviews.services.context import filing_context
 from tests import factories
 
 from .review_helpers import open_campaign, submitted_filing
@@ -19,7 +20,7 @@ def test_note_boxes_are_named_after_their_indicator():
     first = indicators[0]
     flag = DataFlag.objects.create(filing=filing, code=first.code, kind="year_on_year", value=2, reference=1, score=100)
     with translation.override("zh-hans"):
-        checks = IndicatorChecksForm(filing=filing, values={}, checks={})
+        checks = IndicatorChecksForm(filing=filing, checks={}, rows=filing_context(filing))
         flags = FlagVerdictsForm(flags=[flag])
         names = [checks.fields[f"note_{i.code}"].widget.attrs["aria-label"] for i in indicators]
         assert names == [f"{i.label}的说明" for i in indicators]

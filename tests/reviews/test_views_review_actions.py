@@ -148,7 +148,7 @@ def test_returned_filing_asks_for_an_answer_when_resubmitted_unchanged(client, c
     data.update({"version": filing.version, "action": "submit"})
     response = client.post(url, data)
     assert response.context["form"].errors["return_answer"] == [
-        "地市退回后填报内容未作任何修改：请修改填报内容，或在“对地市退回的答复”中答复退回理由。"]
+        "地市退回后填报内容未作任何修改：请修改填报内容，或在“对地市退回的答复”中答复退回理由（可用文字或附件答复）。"]
     assert Filing.objects.get(pk=filing.pk).state == FilingState.RETURNED
     data.update({"version": Filing.objects.get(pk=filing.pk).version, "return_answer": "已核实，能耗数据无误。"})
     response = client.post(url, data)
