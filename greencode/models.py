@@ -45,6 +45,10 @@ class ScoreRun(models.Model):
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     timings = models.JSONField(_("timings"), default=dict)
+    sensitivity = models.JSONField(
+        _("sensitivity"), default=dict, blank=True,
+        help_text="{shift, graded, groups: {group: {weight, up, down}}}: grades changed when a group's weight "
+                  "moves ±shift (greencode.services.sensitivity); empty for runs from before it was computed")
     trigger = models.CharField(_("trigger"), max_length=40, blank=True)
 
     class Meta:

@@ -265,6 +265,7 @@ def _run(request, run_id: int) -> ScoreRun:
 def run_detail(request, run_id: int):
     run = _run(request, run_id)
     return render(request, "greencode/run_detail.html", {"run": run, "overview": pages.run_overview(run),
+                                                         "sensitivity": pages.sensitivity_table(run),
                                                          "previous": pages.previous_run(run) if run.finished_at else None})
 
 
