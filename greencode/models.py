@@ -66,10 +66,16 @@ class Score(models.Model):
 
     # (run, unit) is unique, which indexes run too; industry is read, never searched by: fewer indexes to
     # maintain when a run inserts 100,000 rows.
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="green_scores")
+    # Scores are derived rows written only by scoring's one INSERT … SELECT from the cohort's units, inside the run's
+    # transaction; their three references are kept by that statement and by Django's on_delete, not by database
+    # foreign keys, whose per-row checks at commit (each locking the referenced unit row) cost about 1 s of a
+    # 100,000-factory run (bench/README.md).
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores", db_index=False,
+                            db_constraint=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="green_scores", db_constraint=False)
     filing_id = models.BigIntegerField(null=True, blank=True)
-    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+", db_index=False)
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                 db_constraint=False)
     industry_group = models.CharField(max_length=20)
     reason = models.CharField(_("no-code reason"), max_length=20, choices=NoCodeReason.choices, blank=True)
     composite = models.DecimalField(_("composite"), max_digits=9, decimal_places=4, null=True, blank=True)
