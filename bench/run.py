@@ -41,7 +41,7 @@ def main() -> int:
     wanted = {w.strip() for w in args.only.split(",")}
     status = 0
     if "pandas" in wanted:
-        status |= run([str(ROOT / "bench" / "versus_pandas.py"), "--factories", str(args.pandas)])
+        status |= run([str(ROOT / "bench" / "versus_pandas.py"), "--factories", str(args.pandas), "--rounds", "2"])
     if "scoring" in wanted:
         for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
             status |= run([str(ROOT / "manage.py"), "bench_scoring", "--factories", str(n)])

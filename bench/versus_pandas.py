@@ -98,6 +98,10 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="score the cohort left by an earlier --keep")
     args = parser.parse_args()
     level = "national"
+    if connection.vendor != "postgresql":  # the analyst's pipeline reads with PostgreSQL's SQL and COPYs back
+        print(json.dumps({"bench": "portal_vs_pandas", "skipped": "needs PostgreSQL (DATABASE_URL)",
+                          "database": connection.vendor}))
+        return 0
     built = {"setup_seconds": 0.0}
     if not (args.reuse and Unit.objects.filter(year_listed=bench.BENCH_YEAR).exists()):
         built = bench.build(args.factories)
