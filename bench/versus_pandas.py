@@ -7,7 +7,9 @@ each round, runs the portal's full re-score (greencode.services.scoring.run_coho
 rows, the sensitivity figure, one transaction) and the pandas pipeline of bench/pandas_method.py (read_sql,
 peer groups, ranks, cuts, sensitivity, COPY back, commit), alternately. Before any time is printed it checks
 that both give every factory the same grade (and the same sensitivity counts), and prints the mismatches.
-One JSON line per round, then a summary line with the best times and portal ÷ pandas.
+One JSON line per round, then a summary line with the best times and portal ÷ pandas. Each round also gives
+the CPU seconds of each side (the Python process and its PostgreSQL backend, from /proc, when the database runs
+on this machine) and their ratio: on a shared machine, wall time also counts the waits for a core.
 Needs requirements-bench.txt (pandas, numpy); `make bench` installs it.
 """
 
@@ -45,6 +47,28 @@ def _tables() -> dict:
     models = {"unit": Unit, "industry": Industry, "filing": Filing, "fi": FilingIndicator, "flag": DataFlag,
               "incident": IncidentReport, "campaign": Campaign}
     return {k: q(m._meta.db_table) for k, m in models.items()}
+
+
+def cpu_seconds() -> float | None:
+    """CPU time so far of this process and of its database backend (user + system), or None when the backend
+    is not on this machine. On a shared machine CPU time is steadier than wall time: it does not count the
+    time a process waits for a core."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return time.process_time() + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn, *args):
+    """(wall seconds, CPU seconds of this process and its backend or None, fn's result)."""
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    result = fn(*args)
+    wall, cpu1 = time.perf_counter() - t0, cpu_seconds()
+    return wall, (None if cpu0 is None or cpu1 is None else cpu1 - cpu0), result
 
 
 def run_pandas(level: str) -> tuple[float, object, dict]:
@@ -109,8 +133,8 @@ def main() -> int:
     status, best_portal, best_pandas = 0, None, None
     try:
         for round_ in range(1, args.rounds + 1):
-            portal_s, run = run_portal(level)
-            pandas_s, out, extra = run_pandas(level)
+            _wall, portal_cpu, (portal_s, run) = timed(run_portal, level)
+            _wall, pandas_cpu, (pandas_s, out, extra) = timed(run_pandas, level)
             check = mismatches(run, out)
             portal_sensitivity = {g: [v["up"], v["down"]] for g, v in run.sensitivity.get("groups", {}).items()}
             check["sensitivity_equal"] = portal_sensitivity == extra["sensitivity"]
@@ -124,7 +148,11 @@ def main() -> int:
                               # creating the run row and the commit (deferred foreign-key checks of the scores)
                               "portal_outside_phases": round(portal_s - run.timings["total"], 3),
                               "pandas_seconds": round(pandas_s, 3), "pandas_phases": extra["phases"],
-                              "ratio": round(portal_s / pandas_s, 3), "sensitivity": portal_sensitivity}),
+                              "ratio": round(portal_s / pandas_s, 3),
+                              "portal_cpu_seconds": portal_cpu and round(portal_cpu, 3),
+                              "pandas_cpu_seconds": pandas_cpu and round(pandas_cpu, 3),
+                              "cpu_ratio": portal_cpu and pandas_cpu and round(portal_cpu / pandas_cpu, 3),
+                              "load_average": round(os.getloadavg()[0], 2), "sensitivity": portal_sensitivity}),
                   flush=True)
         print(json.dumps({"bench": "portal_vs_pandas_summary", "factories": factories, "rounds": args.rounds,
                           "database": connection.vendor, "portal_best_seconds": round(best_portal, 3),

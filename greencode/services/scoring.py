@@ -554,22 +554,40 @@ def indicator_groups(weights: dict[str, float]) -> dict[str, list[str]]:
 
 
 def _sensitivity(run: ScoreRun) -> None:
-    """run.sensitivity: per group, the grades that change when its weight moves up or down 10 %. One read of
-    gc_unit (per factory: its composite, and each group's Σwᵢsᵢ and Σwᵢ over the indicators that apply)."""
+    """run.sensitivity: per group, the grades that change when its weight moves up or down 10 %. Read from
+    gc_unit: per factory its composite and each group's Σwᵢsᵢ, and each group's Σwᵢ over the indicators that
+    apply — one value for the whole cohort where it is the same for every factory (v1.1 without exceptions),
+    which a first, one-row query finds out."""
     groups = indicator_groups(run.weights)
-    columns, params = [], []
+    totals, weights, params_totals, params_weights = [], [], [], []
     for codes in groups.values():
-        columns.append(" + ".join(f"%s * COALESCE(s_{c}, 0)" for c in codes))
-        columns.append(" + ".join(f"CASE WHEN s_{c} IS NULL THEN 0 ELSE %s END" for c in codes))
-        params += [run.weights[c] for c in codes] * 2
-    select = ", ".join(f"CAST({col} AS DOUBLE PRECISION)" for col in columns)
+        totals.append(" + ".join(f"%s * COALESCE(s_{c}, 0)" for c in codes))
+        weights.append(" + ".join(f"CASE WHEN s_{c} IS NULL THEN 0 ELSE %s END" for c in codes))
+        params_totals += [run.weights[c] for c in codes]
+        params_weights += [run.weights[c] for c in codes]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT CAST(c AS DOUBLE PRECISION), {select} FROM gc_unit", params)
+        spread = ", ".join(f"MIN({w}), MAX({w})" for w in weights)
+        cursor.execute(f"SELECT {spread} FROM gc_unit", [p for c in groups.values() for p in
+                                                         [run.weights[x] for x in c] * 2])
+        bounds = cursor.fetchone()
+        same = [bounds[2 * i] is not None and bounds[2 * i] == bounds[2 * i + 1] for i in range(len(groups))]
+        varying = [w for w, fixed in zip(weights, same, strict=True) if not fixed]
+        varying_params = [p for (codes, fixed) in zip(groups.values(), same, strict=True) if not fixed
+                          for p in [run.weights[c] for c in codes]]
+        columns = ", ".join(f"CAST({col} AS DOUBLE PRECISION)" for col in [*totals, *varying])
+        cursor.execute(f"SELECT CAST(c AS DOUBLE PRECISION), {columns} FROM gc_unit",
+                       params_totals + varying_params)
         rows = cursor.fetchall()
-    values = list(zip(*rows, strict=True)) if rows else [()] * (1 + 2 * len(groups))
-    sums = {group: (values[1 + 2 * i], values[2 + 2 * i]) for i, group in enumerate(groups)}
-    weights = {group: round(sum(run.weights[c] for c in codes), 4) for group, codes in groups.items()}
-    run.sensitivity = sensitivity.figure(values[0], sums, weights, run.rank_a_plus, run.rank_a)
+    values = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(totals) + len(varying))
+    sums, next_varying = {}, 1 + len(totals)
+    for i, group in enumerate(groups):
+        if same[i]:
+            weight = float(bounds[2 * i])
+        else:
+            weight, next_varying = values[next_varying], next_varying + 1
+        sums[group] = (values[1 + i], weight)
+    group_weights = {group: round(sum(run.weights[c] for c in codes), 4) for group, codes in groups.items()}
+    run.sensitivity = sensitivity.figure(values[0], sums, group_weights, run.rank_a_plus, run.rank_a)
 
 
 def _follow_codes(run: ScoreRun) -> None:

@@ -8,8 +8,9 @@ from the run's are counted.
 
 One pass over the run's sub-scores: per factory, the weighted sum and the applicable weight of each group
 (read by greencode.services.scoring from its working table, one row per factory). Each of the ten moves is then
-a list of integers (composites in units of 0.0001), one sort for its two cut values and one count: under
-0.1 s per move at 100,000 factories, in plain Python.
+a list of integers (composites in units of 0.0001), one sort for its two cut values and one count, in plain
+Python; where every factory has the same applicable weights (v1.1 without exceptions) a move is one multiply-add
+per factory. About 0.03 s of CPU per move at 100,000 factories.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ DIRECTIONS = (("up", 1 + SHIFT), ("down", 1 - SHIFT))
 # keeps 15 significant digits, so a composite that lands within 5·10⁻¹⁴ below a half (float error for a
 # true half) rounds up. In units of 0.0001 that is 5·10⁻¹⁰ for composites of 10 to 100.
 HALF_UP = 0.5 + 5e-10
+
+Weights = Sequence[float] | float  # per factory, or one value when every factory has the same
 
 
 def keys_of(composites: Sequence[float]) -> list[int]:
@@ -52,33 +55,45 @@ def changed(base: Sequence[int], keys: Sequence[int], a_plus: int, a: int) -> in
     return sum((k < cut_plus) + (k < cut_a) != before for before, k in zip(base, keys, strict=True))
 
 
-def moved_keys(total: Sequence[float], weight: Sequence[float], group_total: Sequence[float],
-               group_weight: Sequence[float], factor: float) -> list[int]:
+def moved_keys(total: Sequence[float], weight: Weights, group_total: Sequence[float], group_weight: Weights,
+               factor: float) -> list[int]:
     """Composites with one group's weights multiplied by `factor`, rounded half up, in units of 0.0001."""
     d = factor - 1
+    if isinstance(weight, float) and isinstance(group_weight, float):  # one denominator for every factory
+        scale = 10000.0 / (weight + d * group_weight)
+        return [int((s + d * gs) * scale + HALF_UP) for s, gs in zip(total, group_total, strict=True)]
     return [int((s + d * gs) / (w + d * gw) * 10000.0 + HALF_UP)
-            for s, w, gs, gw in zip(total, weight, group_total, group_weight, strict=True)]
+            for s, w, gs, gw in zip(total, _each(weight, total), group_total, _each(group_weight, total), strict=True)]
 
 
-def figure(composites: Sequence[float], sums: dict[str, tuple[Sequence[float], Sequence[float]]],
+def _each(weights: Weights, like: Sequence) -> Sequence[float]:
+    return [weights] * len(like) if isinstance(weights, float) else weights
+
+
+def _add(x: Weights, y: Weights, like: Sequence) -> Weights:
+    if isinstance(x, float) and isinstance(y, float):
+        return x + y
+    return [p + q for p, q in zip(_each(x, like), _each(y, like), strict=True)]
+
+
+def figure(composites: Sequence[float], sums: dict[str, tuple[Sequence[float], Weights]],
            group_weights: dict[str, float], a_plus: int, a: int) -> dict:
     """The run's sensitivity figure.
 
     composites: each graded factory's rounded composite (as the run stored it); sums: per group, each factory's
-    Σwᵢsᵢ and Σwᵢ over the group's indicators that apply to it (same order); a_plus, a: the last A+ and A ranks.
+    Σwᵢsᵢ and Σwᵢ over the group's indicators that apply to it (same order; Σwᵢ may be one float when every
+    factory has the same); a_plus, a: the last A+ and A ranks.
     Returns {"shift": 0.1, "graded": n, "groups": {group: {"weight", "up", "down"}}}.
     """
     base = grades(keys_of(composites), a_plus, a)
-    n = len(base)
-    total = [0.0] * n
-    weight = [0.0] * n
+    total: Weights = 0.0
+    weight: Weights = 0.0
     for group_total, group_weight in sums.values():
-        total = [t + g for t, g in zip(total, group_total, strict=True)]
-        weight = [w + g for w, g in zip(weight, group_weight, strict=True)]
+        total, weight = _add(total, group_total, base), _add(weight, group_weight, base)
     groups = {}
     for group, (group_total, group_weight) in sums.items():
         row = {"weight": group_weights.get(group, 0)}
         for direction, factor in DIRECTIONS:
             row[direction] = changed(base, moved_keys(total, weight, group_total, group_weight, factor), a_plus, a)
         groups[group] = row
-    return {"shift": SHIFT, "graded": n, "groups": groups}
+    return {"shift": SHIFT, "graded": len(base), "groups": groups}

@@ -63,6 +63,15 @@ def test_sensitivity_the_a_plus_cut_counts_like_the_a_cut():
     assert (figure["groups"]["energy"]["up"], figure["groups"]["energy"]["down"]) == (1, 0)
 
 
+@pytest.mark.parametrize("f2_land", [1101, 1100, 1099])
+def test_sensitivity_one_weight_for_the_whole_cohort_gives_the_same_figure(f2_land):
+    """v1.1 without exceptions: every factory has the same Σwᵢ per group, passed once instead of per factory."""
+    factories = cohort(f2_land)
+    composites = [sum(f.values()) / 100 for f in factories]
+    shared = {g: ([float(f.get(g, 0)) for f in factories], float(w)) for g, w in GROUP_WEIGHTS.items()}
+    assert sensitivity.figure(composites, shared, GROUP_WEIGHTS, 1, 2) == run_figure(factories)
+
+
 def test_sensitivity_of_an_empty_run_is_zero_everywhere():
     figure = sensitivity.figure([], {g: ([], []) for g in GROUP_WEIGHTS}, GROUP_WEIGHTS, 0, 0)
     assert figure["graded"] == 0
