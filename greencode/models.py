@@ -169,6 +169,32 @@ class Benchmark(models.Model):
             raise ValidationError(dict(problems))
 
 
+class NotApplicable(models.Model):
+    """Method v1.1's applicability table as the province keeps it: an indicator that does not apply to an industry
+    division. Every scored indicator applies everywhere unless a row here (or greencode.applicability's code
+    constant) says otherwise. Set and removed through greencode.applicability, which audits both; used from the
+    next run, which records the table it used and its version."""
+
+    industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(_("indicator"), max_length=40)
+    reason = models.CharField(_("why it does not apply"), max_length=300)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    set_at = models.DateTimeField(_("set"), auto_now=True)
+
+    class Meta:
+        ordering = ["industry__code", "code"]
+        verbose_name = _("indicator that does not apply")
+        verbose_name_plural = _("indicators that do not apply")
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "code"], name="notapplicable_unique"),
+            models.CheckConstraint(condition=Q(code__in=SCORED_CODES), name="notapplicable_scored_indicator"),
+        ]
+
+    def __str__(self):
+        return f"{self.industry_id} {self.code}"
+
+
 class GreenCode(models.Model):
     """A factory's green code for one year, applied for by the enterprise (voluntary)."""
 

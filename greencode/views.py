@@ -26,8 +26,8 @@ from reviews.indicators import BY_CODE
 from . import applicability, links, qr, ratelimit
 from . import rules as code_rules
 from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
-from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
-from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
+from .forms import BenchmarkForm, MethodForm, NotApplicableForm, ReinstateForm, VerifyForm
+from .models import Benchmark, GreenCode, MethodPage, NotApplicable, Score, ScoreRun
 from .ratelimit import rate_limited
 from .services import benchmarks as benchmark_service
 from .services import codes as code_service
@@ -208,6 +208,7 @@ def method(request):
         "page": page, "weights": scoring.indicator_weights(), "group_weights": scoring.GROUP_WEIGHTS,
         "labels": {c: BY_CODE[c].label for c in scoring.indicator_weights()},
         "version": scoring.current_method(), "applicability": applicability.table(),
+        "applicability_version": applicability.current_version(),
         "can_publish": access.roles_of(request.user).province})
 
 
@@ -368,6 +369,38 @@ def benchmark_remove(request, pk: int):
         return redirect("greencode:benchmarks")
     return render(request, "greencode/benchmark_remove.html", {
         "benchmark": benchmark, "label": BY_CODE[benchmark.code].label})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def applicability_table(request):
+    """Method v1.1's applicability table: the province records which indicators do not apply to a division."""
+    access.require_province(request.user)
+    form = NotApplicableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        applicability.set_not_applicable(d["industry"], d["code"], d["reason"], actor=request.user)
+        messages.success(request, _("Saved. The table applies from the next run."))
+        return redirect("greencode:applicability")
+    page = paginate(request, NotApplicable.objects.select_related("industry"))
+    for row in page:
+        row.label = BY_CODE[row.code].label
+    return render(request, "greencode/applicability.html", {
+        "form": form, "page": page, "querystring": querystring_without_page(request),
+        "version": applicability.current_version(), "builtin": applicability.NOT_APPLICABLE})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def applicability_remove(request, pk: int):
+    """Removing an exception (the indicator applies again) is confirmed first and audited."""
+    access.require_province(request.user)
+    row = get_object_or_404(NotApplicable.objects.select_related("industry"), pk=pk)
+    if request.method == "POST":
+        applicability.remove_not_applicable(row, actor=request.user)
+        messages.success(request, _("Removed. From the next run the indicator applies to this industry again."))
+        return redirect("greencode:applicability")
+    return render(request, "greencode/applicability_remove.html", {"row": row, "label": BY_CODE[row.code].label})
 
 
 @login_required

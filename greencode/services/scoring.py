@@ -155,10 +155,12 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | 
     method = method or current_method()
     if method not in METHOD_VERSIONS:
         raise ScoringError(f"unknown method version {method!r}")
-    not_applicable = applicability.not_applicable_pairs() if method == METHOD_V1_1 else None
+    not_applicable = None
     rules = dict(PEER_RULES)
-    if not_applicable is not None:
-        rules.update(blank=BLANK_RULE_V1_1, not_applicable=[list(p) for p in not_applicable])
+    if method == METHOD_V1_1:  # the applicability table as it stands now, and its version, kept with the run
+        not_applicable, table_version = applicability.snapshot()
+        rules.update(blank=BLANK_RULE_V1_1, not_applicable=[list(p) for p in not_applicable],
+                     applicability_version=table_version)
     weights = indicator_weights()
     benchmarks = list(Benchmark.objects.filter(code__in=list(weights)).values_list("industry_id", "code", "baseline",
                                                                                     "leading"))
