@@ -13,16 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from greenmfg.rules import require
-from registry import rules as registry_rules
 from registry.models import Industry
-from reviews import audit
-from reviews.indicators import BY_CODE
 
 from .models import SCORED_CODES, NotApplicable
+from .services import benchmarks as settings_service
 
 # {division code: {indicator code: why it does not apply}}. Empty: every indicator applies everywhere. The
 # province's own exceptions are rows of NotApplicable; where both name a pair, the province's reason is shown.
@@ -75,29 +71,21 @@ def current_version() -> str:
     return version(_exceptions())
 
 
-@transaction.atomic
+def _reason(row: NotApplicable) -> str:
+    return row.reason
+
+
 def set_not_applicable(industry: Industry, code: str, reason: str, *, actor) -> NotApplicable:
     """The province records that `code` does not apply to `industry` (or changes the reason); audited."""
-    require(registry_rules.is_province(actor))
     reason = (reason or "").strip()
     if code not in SCORED_CODES:
         raise ApplicabilityError(_("Indicator: choose an indicator from the list."))
     if not reason or len(reason) > 300:
         raise ApplicabilityError(_("Why it does not apply: enter 1 to 300 characters."))
-    row = NotApplicable.objects.select_for_update().filter(industry=industry, code=code).first()
-    before = row.reason if row else ""
-    row = row or NotApplicable(industry=industry, code=code)
-    row.reason, row.set_by = reason, actor
-    row.save()
-    audit.record(row, "not_applicable_set", actor=actor,
-                 comment=f"{industry} {BY_CODE[code].label}: {before or '—'} ⇒ {reason}")
-    return row
+    return settings_service.save_setting(NotApplicable, industry, code, actor=actor, action="not_applicable_set",
+                                         describe=_reason, reason=reason)
 
 
-@transaction.atomic
 def remove_not_applicable(row: NotApplicable, *, actor) -> None:
     """The indicator applies to the division again from the next run; audited."""
-    require(registry_rules.is_province(actor))
-    audit.record(row, "not_applicable_removed", actor=actor,
-                 comment=f"{row.industry} {BY_CODE[row.code].label}: {row.reason}")
-    row.delete()
+    settings_service.remove_setting(row, actor=actor, action="not_applicable_removed", describe=_reason)

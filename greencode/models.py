@@ -128,16 +128,24 @@ class Score(models.Model):
         return math.ceil(100 * self.industry_rank / self.industry_size)
 
 
-class Benchmark(models.Model):
-    """基准值 (0 points) and 引领值 (100 points) for one industry and indicator; used from the next run on."""
+class IndustryIndicatorSetting(models.Model):
+    """What the province sets for one industry division and one scored indicator, by whom and when."""
 
     industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="+")
     code = models.CharField(_("indicator"), max_length=40)
-    baseline = models.DecimalField(_("baseline value (基准值)"), max_digits=24, decimal_places=6)
-    leading = models.DecimalField(_("leading value (引领值)"), max_digits=24, decimal_places=6)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+")
     set_at = models.DateTimeField(_("set"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Benchmark(IndustryIndicatorSetting):
+    """基准值 (0 points) and 引领值 (100 points) for one industry and indicator; used from the next run on."""
+
+    baseline = models.DecimalField(_("baseline value (基准值)"), max_digits=24, decimal_places=6)
+    leading = models.DecimalField(_("leading value (引领值)"), max_digits=24, decimal_places=6)
 
     class Meta:
         ordering = ["industry__code", "code"]
@@ -169,18 +177,13 @@ class Benchmark(models.Model):
             raise ValidationError(dict(problems))
 
 
-class NotApplicable(models.Model):
+class NotApplicable(IndustryIndicatorSetting):
     """Method v1.1's applicability table as the province keeps it: an indicator that does not apply to an industry
     division. Every scored indicator applies everywhere unless a row here (or greencode.applicability's code
     constant) says otherwise. Set and removed through greencode.applicability, which audits both; used from the
     next run, which records the table it used and its version."""
 
-    industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="+")
-    code = models.CharField(_("indicator"), max_length=40)
     reason = models.CharField(_("why it does not apply"), max_length=300)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
-    set_at = models.DateTimeField(_("set"), auto_now=True)
 
     class Meta:
         ordering = ["industry__code", "code"]

@@ -357,18 +357,24 @@ def benchmarks(request):
                                                          "querystring": querystring_without_page(request)})
 
 
+def _confirmed_removal(request, model, pk: int, remove, done: str, back: str, template: str, name: str):
+    """The province removes one (industry, indicator) row after a confirmation page; `remove` audits it."""
+    access.require_province(request.user)
+    row = get_object_or_404(model.objects.select_related("industry"), pk=pk)
+    if request.method == "POST":
+        remove(row, actor=request.user)
+        messages.success(request, done)
+        return redirect(back)
+    return render(request, template, {name: row, "label": BY_CODE[row.code].label})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def benchmark_remove(request, pk: int):
     """Removing a pair is confirmed first and written to the audit trail."""
-    access.require_province(request.user)
-    benchmark = get_object_or_404(Benchmark.objects.select_related("industry"), pk=pk)
-    if request.method == "POST":
-        benchmark_service.remove_benchmark(benchmark, actor=request.user)
-        messages.success(request, _("The values are removed; the next run scores that indicator by percentile."))
-        return redirect("greencode:benchmarks")
-    return render(request, "greencode/benchmark_remove.html", {
-        "benchmark": benchmark, "label": BY_CODE[benchmark.code].label})
+    return _confirmed_removal(request, Benchmark, pk, benchmark_service.remove_benchmark,
+                              _("The values are removed; the next run scores that indicator by percentile."),
+                              "greencode:benchmarks", "greencode/benchmark_remove.html", "benchmark")
 
 
 @login_required
@@ -394,13 +400,9 @@ def applicability_table(request):
 @require_http_methods(["GET", "POST"])
 def applicability_remove(request, pk: int):
     """Removing an exception (the indicator applies again) is confirmed first and audited."""
-    access.require_province(request.user)
-    row = get_object_or_404(NotApplicable.objects.select_related("industry"), pk=pk)
-    if request.method == "POST":
-        applicability.remove_not_applicable(row, actor=request.user)
-        messages.success(request, _("Removed. From the next run the indicator applies to this industry again."))
-        return redirect("greencode:applicability")
-    return render(request, "greencode/applicability_remove.html", {"row": row, "label": BY_CODE[row.code].label})
+    return _confirmed_removal(request, NotApplicable, pk, applicability.remove_not_applicable,
+                              _("Removed. From the next run the indicator applies to this industry again."),
+                              "greencode:applicability", "greencode/applicability_remove.html", "row")
 
 
 @login_required
