@@ -96,7 +96,8 @@ def sensitivity_table(run: ScoreRun) -> dict | None:
     shift, graded = figure.get("shift", 0.1), figure.get("graded") or 0
     peak = max(max(g["up"], g["down"]) for g in groups.values()) or 1
     rows = []
-    for code, g in groups.items():
+    order = {code: n for n, code in enumerate(Group.values)}  # the method's order (jsonb does not keep keys')
+    for code, g in sorted(groups.items(), key=lambda item: order.get(item[0], len(order))):
         row = {"group": Group(code).label if code in Group.values else code, "code": code, "weight": g["weight"]}
         for direction, factor in (("up", 1 + shift), ("down", 1 - shift)):
             n = g[direction]
