@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum requirements-bench.txt | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 # Where QR codes, certificates and mailed links point. Serving other machines (HOST=0.0.0.0:8000), give the address
 # they use, e.g. `make run HOST=0.0.0.0:8000 PORTAL_BASE_URL=http://192.168.1.20:8000`; that host is then allowed too.
@@ -19,6 +20,12 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# pandas and numpy for the portal-versus-pandas benchmark only (not runtime dependencies of the portal).
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@rm -f $(VENV)/.bench-installed-*
+	@touch $(BENCH_STAMP)
 
 ## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000; HOST=0.0.0.0:8000 and
 ## PORTAL_BASE_URL=http://<this machine's address>:8000 to open it from a phone on the same network).
@@ -47,10 +54,12 @@ messages: install
 	$(BIN)/python tools/po_fill.py --missing
 	$(BIN)/python tools/po_fill.py
 
-## Benchmarks, printed as JSON lines, on the configured database.
-bench: install
+## Benchmarks, printed as JSON lines, on the configured database (first the portal against pandas at 100,000).
+## One part only: make bench BENCH_ARGS="--only pandas" (see bench/run.py for the options).
+BENCH_ARGS ?=
+bench: install $(BENCH_STAMP)
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## Mutation testing (mutmut, serially) of the rule modules, each judged by its own tests; then the kill
 ## rate per module and every surviving mutant (tools/mutation_report.py). Slow: hours for all of them

@@ -1,8 +1,10 @@
 """`make bench`: every benchmark, on the configured database (DATABASE_URL), one JSON line per figure.
 
-    python bench/run.py [--only scoring,pages,imports,load,bombs,review] [--sizes 1000,10000,100000] [--pages 100000]
-                        [--filings 10000]
+    python bench/run.py [--only pandas,scoring,pages,imports,load,bombs,review] [--sizes 1000,10000,100000]
+                        [--pandas 100000] [--pages 100000] [--filings 10000]
 
+- pandas:  the portal's re-score against an analyst's pandas pipeline of the same method, on one cohort
+           (bench/versus_pandas.py: identical grades first, then both times and portal ÷ pandas);
 - scoring: the full green-code re-score at each size (`manage.py bench_scoring`);
 - pages:   unit list with filters, province dashboard, code page, verification page, …: median and p95
            server time over repeated requests, and the streaming exports with their peak memory;
@@ -31,13 +33,16 @@ def run(args: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="scoring,pages,imports,load,bombs,review")
+    parser.add_argument("--only", default="pandas,scoring,pages,imports,load,bombs,review")
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--pandas", type=int, default=100000, help="factories for portal versus pandas")
     parser.add_argument("--pages", type=int, default=100000, help="factories for the page and export timings")
     parser.add_argument("--filings", type=int, default=10000)
     args = parser.parse_args()
     wanted = {w.strip() for w in args.only.split(",")}
     status = 0
+    if "pandas" in wanted:
+        status |= run([str(ROOT / "bench" / "versus_pandas.py"), "--factories", str(args.pandas), "--rounds", "2"])
     if "scoring" in wanted:
         for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
             status |= run([str(ROOT / "manage.py"), "bench_scoring", "--factories", str(n)])

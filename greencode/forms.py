@@ -12,13 +12,24 @@ def _indicator_choices():
     return [(i.code, f"{i.label} ({i.unit})" if i.unit else str(i.label)) for i in scored_indicators()]
 
 
-class BenchmarkForm(forms.Form):
+class IndustryIndicatorForm(forms.Form):
+    """An industry division and one of its scored indicators (baseline values, applicability)."""
+
     industry = forms.ModelChoiceField(label=_("Industry"), queryset=Industry.objects.all(),
                                       error_messages={"required": _("Industry: choose an industry."),
                                                       "invalid_choice": _("Industry: choose an industry from the list.")})
     code = forms.ChoiceField(label=_("Indicator"), choices=_indicator_choices,
                              error_messages={"required": _("Indicator: choose an indicator."),
                                              "invalid_choice": _("Indicator: choose an indicator from the list.")})
+
+
+class NotApplicableForm(IndustryIndicatorForm):
+    reason = forms.CharField(label=_("Why it does not apply"), max_length=300,
+                             error_messages={"required": _("Why it does not apply: it cannot be empty."),
+                                             "max_length": _("Why it does not apply: at most 300 characters.")})
+
+
+class BenchmarkForm(IndustryIndicatorForm):
     baseline = forms.DecimalField(label=_("Baseline value (基准值, 0 points)"), max_digits=18, decimal_places=6,
                                   min_value=0, error_messages={"required": _("Baseline value: enter a number."),
                                                                "invalid": _("Baseline value: enter a number."),

@@ -45,6 +45,10 @@ class ScoreRun(models.Model):
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     timings = models.JSONField(_("timings"), default=dict)
+    sensitivity = models.JSONField(
+        _("sensitivity"), default=dict, blank=True,
+        help_text="{shift, graded, groups: {group: {weight, up, down}}}: grades changed when a group's weight "
+                  "moves ±shift (greencode.services.sensitivity); empty for runs from before it was computed")
     trigger = models.CharField(_("trigger"), max_length=40, blank=True)
 
     class Meta:
@@ -118,16 +122,24 @@ class Score(models.Model):
         return math.ceil(100 * self.industry_rank / self.industry_size)
 
 
-class Benchmark(models.Model):
-    """基准值 (0 points) and 引领值 (100 points) for one industry and indicator; used from the next run on."""
+class IndustryIndicatorSetting(models.Model):
+    """What the province sets for one industry division and one scored indicator, by whom and when."""
 
     industry = models.ForeignKey(Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="+")
     code = models.CharField(_("indicator"), max_length=40)
-    baseline = models.DecimalField(_("baseline value (基准值)"), max_digits=24, decimal_places=6)
-    leading = models.DecimalField(_("leading value (引领值)"), max_digits=24, decimal_places=6)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+")
     set_at = models.DateTimeField(_("set"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Benchmark(IndustryIndicatorSetting):
+    """基准值 (0 points) and 引领值 (100 points) for one industry and indicator; used from the next run on."""
+
+    baseline = models.DecimalField(_("baseline value (基准值)"), max_digits=24, decimal_places=6)
+    leading = models.DecimalField(_("leading value (引领值)"), max_digits=24, decimal_places=6)
 
     class Meta:
         ordering = ["industry__code", "code"]
@@ -157,6 +169,27 @@ class Benchmark(models.Model):
         problems = benchmark_problems(self.code, self.baseline, self.leading)
         if problems:
             raise ValidationError(dict(problems))
+
+
+class NotApplicable(IndustryIndicatorSetting):
+    """Method v1.1's applicability table as the province keeps it: an indicator that does not apply to an industry
+    division. Every scored indicator applies everywhere unless a row here (or greencode.applicability's code
+    constant) says otherwise. Set and removed through greencode.applicability, which audits both; used from the
+    next run, which records the table it used and its version."""
+
+    reason = models.CharField(_("why it does not apply"), max_length=300)
+
+    class Meta:
+        ordering = ["industry__code", "code"]
+        verbose_name = _("indicator that does not apply")
+        verbose_name_plural = _("indicators that do not apply")
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "code"], name="notapplicable_unique"),
+            models.CheckConstraint(condition=Q(code__in=SCORED_CODES), name="notapplicable_scored_indicator"),
+        ]
+
+    def __str__(self):
+        return f"{self.industry_id} {self.code}"
 
 
 class GreenCode(models.Model):

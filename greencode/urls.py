@@ -26,6 +26,8 @@ urlpatterns = [
     path("runs/<int:run_id>/export.xlsx", views.run_export, name="run_export"),
     path("benchmarks/", views.benchmarks, name="benchmarks"),
     path("benchmarks/<int:pk>/remove/", views.benchmark_remove, name="benchmark_remove"),
+    path("applicability/", views.applicability_table, name="applicability"),
+    path("applicability/<int:pk>/remove/", views.applicability_remove, name="applicability_remove"),
     path("<int:code_id>/reinstate/", views.reinstate, name="reinstate"),
     # Institutions and their API keys (the province); consent (the enterprise); the API page (public).
     path("institutions/", views_institutions.institutions, name="institutions"),

@@ -26,8 +26,8 @@ from reviews.indicators import BY_CODE
 from . import applicability, links, qr, ratelimit
 from . import rules as code_rules
 from .enums import REASON_ADVICE, CodeState, CodeStatus, Grade, NoCodeReason
-from .forms import BenchmarkForm, MethodForm, ReinstateForm, VerifyForm
-from .models import Benchmark, GreenCode, MethodPage, Score, ScoreRun
+from .forms import BenchmarkForm, MethodForm, NotApplicableForm, ReinstateForm, VerifyForm
+from .models import Benchmark, GreenCode, MethodPage, NotApplicable, Score, ScoreRun
 from .ratelimit import rate_limited
 from .services import benchmarks as benchmark_service
 from .services import codes as code_service
@@ -208,6 +208,7 @@ def method(request):
         "page": page, "weights": scoring.indicator_weights(), "group_weights": scoring.GROUP_WEIGHTS,
         "labels": {c: BY_CODE[c].label for c in scoring.indicator_weights()},
         "version": scoring.current_method(), "applicability": applicability.table(),
+        "applicability_version": applicability.current_version(),
         "can_publish": access.roles_of(request.user).province})
 
 
@@ -265,6 +266,7 @@ def _run(request, run_id: int) -> ScoreRun:
 def run_detail(request, run_id: int):
     run = _run(request, run_id)
     return render(request, "greencode/run_detail.html", {"run": run, "overview": pages.run_overview(run),
+                                                         "sensitivity": pages.sensitivity_table(run),
                                                          "previous": pages.previous_run(run) if run.finished_at else None})
 
 
@@ -368,18 +370,52 @@ def benchmarks(request):
                                                          "querystring": querystring_without_page(request)})
 
 
+def _confirmed_removal(request, model, pk: int, remove, done: str, back: str, template: str, name: str):
+    """The province removes one (industry, indicator) row after a confirmation page; `remove` audits it."""
+    access.require_province(request.user)
+    row = get_object_or_404(model.objects.select_related("industry"), pk=pk)
+    if request.method == "POST":
+        remove(row, actor=request.user)
+        messages.success(request, done)
+        return redirect(back)
+    return render(request, template, {name: row, "label": BY_CODE[row.code].label})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def benchmark_remove(request, pk: int):
     """Removing a pair is confirmed first and written to the audit trail."""
+    return _confirmed_removal(request, Benchmark, pk, benchmark_service.remove_benchmark,
+                              _("The values are removed; the next run scores that indicator by percentile."),
+                              "greencode:benchmarks", "greencode/benchmark_remove.html", "benchmark")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def applicability_table(request):
+    """Method v1.1's applicability table: the province records which indicators do not apply to a division."""
     access.require_province(request.user)
-    benchmark = get_object_or_404(Benchmark.objects.select_related("industry"), pk=pk)
-    if request.method == "POST":
-        benchmark_service.remove_benchmark(benchmark, actor=request.user)
-        messages.success(request, _("The values are removed; the next run scores that indicator by percentile."))
-        return redirect("greencode:benchmarks")
-    return render(request, "greencode/benchmark_remove.html", {
-        "benchmark": benchmark, "label": BY_CODE[benchmark.code].label})
+    form = NotApplicableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        applicability.set_not_applicable(d["industry"], d["code"], d["reason"], actor=request.user)
+        messages.success(request, _("Saved. The table applies from the next run."))
+        return redirect("greencode:applicability")
+    page = paginate(request, NotApplicable.objects.select_related("industry"))
+    for row in page:
+        row.label = BY_CODE[row.code].label
+    return render(request, "greencode/applicability.html", {
+        "form": form, "page": page, "querystring": querystring_without_page(request),
+        "version": applicability.current_version(), "builtin": applicability.NOT_APPLICABLE})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def applicability_remove(request, pk: int):
+    """Removing an exception (the indicator applies again) is confirmed first and audited."""
+    return _confirmed_removal(request, NotApplicable, pk, applicability.remove_not_applicable,
+                              _("Removed. From the next run the indicator applies to this industry again."),
+                              "greencode:applicability", "greencode/applicability_remove.html", "row")
 
 
 @login_required

@@ -48,26 +48,37 @@ def _pair(benchmark: Benchmark) -> str:
 
 
 @transaction.atomic
-def set_benchmark(industry, code: str, baseline, leading, *, actor) -> Benchmark:
+def save_setting(model, industry, code: str, *, actor, action: str, describe, **values):
+    """Create or change the province's row of `model` (an IndustryIndicatorSetting) for (industry, code), checked by
+    the model, and audit it as '<industry> <indicator>: <before> ⇒ <after>' in describe()'s words."""
     require(registry_rules.is_province(actor))
-    benchmark = Benchmark.objects.select_for_update().filter(industry=industry, code=code).first()
-    before = _pair(benchmark) if benchmark else ""
-    benchmark = benchmark or Benchmark(industry=industry, code=code)
-    benchmark.baseline, benchmark.leading, benchmark.set_by = baseline, leading, actor
-    benchmark.full_clean()
-    benchmark.save()
-    after = _pair(benchmark)
-    audit.record(benchmark, "benchmark_set", actor=actor,
-                 comment=f"{industry} {BY_CODE[code].label}: {before or '—'} ⇒ {after}")
-    return benchmark
+    row = model.objects.select_for_update().filter(industry=industry, code=code).first()
+    before = describe(row) if row else ""
+    row = row or model(industry=industry, code=code)
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.set_by = actor
+    row.full_clean()
+    row.save()
+    audit.record(row, action, actor=actor, comment=f"{industry} {BY_CODE[code].label}: {before or '—'} ⇒ {describe(row)}")
+    return row
 
 
 @transaction.atomic
-def remove_benchmark(benchmark: Benchmark, *, actor) -> None:
+def remove_setting(row, *, actor, action: str, describe) -> None:
+    """Delete the province's row, audited with what it said."""
     require(registry_rules.is_province(actor))
-    audit.record(benchmark, "benchmark_removed", actor=actor,
-                 comment=f"{benchmark.industry} {BY_CODE[benchmark.code].label}: {_pair(benchmark)}")
-    benchmark.delete()
+    audit.record(row, action, actor=actor, comment=f"{row.industry} {BY_CODE[row.code].label}: {describe(row)}")
+    row.delete()
+
+
+def set_benchmark(industry, code: str, baseline, leading, *, actor) -> Benchmark:
+    return save_setting(Benchmark, industry, code, actor=actor, action="benchmark_set", describe=_pair,
+                        baseline=baseline, leading=leading)
+
+
+def remove_benchmark(benchmark: Benchmark, *, actor) -> None:
+    remove_setting(benchmark, actor=actor, action="benchmark_removed", describe=_pair)
 
 
 def benchmarks_for(industry_ids, codes) -> dict[tuple[int, str], tuple[Decimal, Decimal]]:

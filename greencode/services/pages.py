@@ -85,6 +85,28 @@ def run_overview(run: ScoreRun) -> dict:
     return {"bars": bars, "by_industry": by_industry, "reasons": reasons, "weights": weights}
 
 
+def sensitivity_table(run: ScoreRun) -> dict | None:
+    """The run's sensitivity figure for its page: per indicator group, its weight moved up and down by the shift,
+    the grades that change each way (count and share of the graded factories), and bar lengths scaled to the
+    largest count. None for a run from before the figure was computed."""
+    figure = run.sensitivity or {}
+    groups = figure.get("groups") or {}
+    if not groups:
+        return None
+    shift, graded = figure.get("shift", 0.1), figure.get("graded") or 0
+    peak = max(max(g["up"], g["down"]) for g in groups.values()) or 1
+    rows = []
+    order = {code: n for n, code in enumerate(Group.values)}  # the method's order (jsonb does not keep keys')
+    for code, g in sorted(groups.items(), key=lambda item: order.get(item[0], len(order))):
+        row = {"group": Group(code).label if code in Group.values else code, "code": code, "weight": g["weight"]}
+        for direction, factor in (("up", 1 + shift), ("down", 1 - shift)):
+            n = g[direction]
+            row[direction] = {"n": n, "weight": round(g["weight"] * factor, 2),
+                              "pct": round(100 * n / graded, 2) if graded else 0.0, "bar": round(100 * n / peak, 1)}
+        rows.append(row)
+    return {"rows": rows, "shift_pct": round(100 * shift), "graded": graded}
+
+
 def previous_run(run: ScoreRun) -> ScoreRun | None:
     return (ScoreRun.objects.filter(level=run.level, status="finished", finished_at__lt=run.finished_at)
             .filter(Q(year=run.year) | Q(year=run.year - 1)).order_by("-year", "-finished_at").exclude(pk=run.pk)

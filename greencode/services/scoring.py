@@ -14,7 +14,9 @@ Phases (each one statement or a few, whatever the cohort size):
    scores 0 and counts as the worst value among its peers, so leaving a weak value out never helps;
 3. write       — ranks, overall and industry mid-rank percentiles and grades, inserted as the run's Score
    rows in one INSERT … SELECT;
-4. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
+4. sensitivity — how many grades change when one indicator group's weight moves ±10 % (recomputed from the
+   sub-scores in one read, greencode.services.sensitivity), stored on the run;
+5. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from reviews.queries import FILED_STATES  # one definition of "filed": a draft-o
 from .. import applicability
 from ..enums import METHOD_V1_1, METHOD_VERSIONS, RUN_MACHINE, Grade, NoCodeReason, PeerLevel, RunStatus
 from ..models import SCORED_CODES, Benchmark, GreenCode, Score, ScoreRun
+from . import sensitivity
 
 log = logging.getLogger("greenmfg.greencode")
 
@@ -152,10 +155,12 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | 
     method = method or current_method()
     if method not in METHOD_VERSIONS:
         raise ScoringError(f"unknown method version {method!r}")
-    not_applicable = applicability.not_applicable_pairs() if method == METHOD_V1_1 else None
+    not_applicable = None
     rules = dict(PEER_RULES)
-    if not_applicable is not None:
-        rules.update(blank=BLANK_RULE_V1_1, not_applicable=[list(p) for p in not_applicable])
+    if method == METHOD_V1_1:  # the applicability table as it stands now, and its version, kept with the run
+        not_applicable, table_version = applicability.snapshot()
+        rules.update(blank=BLANK_RULE_V1_1, not_applicable=[list(p) for p in not_applicable],
+                     applicability_version=table_version)
     weights = indicator_weights()
     benchmarks = list(Benchmark.objects.filter(code__in=list(weights)).values_list("industry_id", "code", "baseline",
                                                                                     "leading"))
@@ -173,6 +178,7 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | 
             _phase(timings, "indicators", _indicators, run, weights, benchmarks, not_applicable)
             graded = _phase(timings, "write", _write, run)
             _phase(timings, "summary", _summary, run, graded)
+            _phase(timings, "sensitivity", _sensitivity, run)
             _phase(timings, "codes", _follow_codes, run)
             _drop_temp()
             run.status = RUN_MACHINE.check("finish", run.status)
@@ -278,11 +284,17 @@ FENCE = 2**62
 DIVISION_KEY = 1_000_000_000  # (indicator index, industry id) as one integer: index × DIVISION_KEY + industry id
 
 
-def _mid_rank(suffix: str) -> str:
-    """100 × (strictly worse + ½ × equal incl. itself) ÷ peers, from RANK and CUME_DIST of one window."""
-    worse = f"(r.rk_{suffix} - 1)"
-    worse_or_equal = f"CAST(ROUND(r.cd_{suffix} * r.n_{suffix}) AS INTEGER)"
-    return f"100.0 * ({worse} + 0.5 * ({worse_or_equal} - {worse})) / r.n_{suffix}"
+def _mid_rank(suffix: str, blanks: bool) -> str:
+    """100 × (strictly worse + ½ × equal incl. itself) ÷ peers = 50 × (worse + worse-or-equal) ÷ peers, from
+    RANK, CUME_DIST and COUNT of one window over the reported values: integers, then one division in double
+    precision. With `blanks` (v1.1) the peers are pn.n_<suffix>, every graded factory of the window's
+    partition to which the indicator applies: those that left it blank rank below every value, so they add
+    (peers − reported) to both counts (they have no row of their own: a blank scores 0)."""
+    counts = f"r.rk_{suffix} - 1 + CAST(ROUND(r.cd_{suffix} * r.n_{suffix}) AS INTEGER)"
+    peers = f"r.n_{suffix}"
+    if blanks:
+        counts, peers = f"2 * (pn.n_{suffix} - r.n_{suffix}) + {counts}", f"pn.n_{suffix}"
+    return f"CAST(50 * ({counts}) AS DOUBLE PRECISION) / {peers}"
 
 
 def _peer_counts() -> list[tuple]:
@@ -297,6 +309,22 @@ def _peer_counts() -> list[tuple]:
         """)
         rows = cursor.fetchall()
     return [(idx, industry, grp, n) for industry, grp, *ns in rows for idx, n in enumerate(ns) if n]
+
+
+def applicable_peers(graded: list[tuple[int, str, int]], indicators: int,
+                     not_applicable: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """v1.1: for each (indicator index, industry) that applies, the graded factories to which the indicator
+    applies in the division, in its MIIT group and in the cohort — reported or blank, the peers of each level.
+    `graded`: (industry id, group, graded factories). Rows: (division key, division, group, cohort)."""
+    rows = []
+    for idx in range(indicators):
+        applies = [(industry, grp, n) for industry, grp, n in graded if (industry, idx) not in not_applicable]
+        by_group: dict[str, int] = defaultdict(int)
+        for _industry, grp, n in applies:
+            by_group[grp] += n
+        cohort = sum(by_group.values())
+        rows += [(idx * DIVISION_KEY + industry, n, by_group[grp], cohort) for industry, grp, n in applies]
+    return rows
 
 
 def peer_groups(counts: list[tuple], codes: list[str], benchmarked: set[tuple[int, str]]) -> dict:
@@ -320,77 +348,92 @@ def peer_groups(counts: list[tuple], codes: list[str], benchmarked: set[tuple[in
     return dict(groups)
 
 
+@dataclass
+class _Cohort:
+    """What both passes of _unit_scores read: the reported values' CTEs and, under v1.1, the peers per level."""
+
+    reported: str
+    params: list
+    codes: list[str]
+    index: dict[str, int]
+    weights: dict[str, float]
+    benchmarks: list
+    peers: list[tuple] | None  # v1.1: applicable_peers(); v1: None (the peers are the factories reporting it)
+    not_applicable: dict[int, list[int]]  # v1.1: {indicator index: industries where it does not apply}
+
+
 def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
                 not_applicable: list[tuple[int, str]] | None = None) -> None:
     """gc_unit: per graded factory, its sub-score per scored indicator and its composite, from one pass of
-    window functions and one GROUP BY.
+    window functions over the reported values and one GROUP BY.
 
     Each sub-score is a mid-rank percentile in the better direction within the peer group, widened from the
     division to the MIIT group to the cohort below MIN_PEERS, or the linear baseline/leading score.
     With `not_applicable` (v1.1, possibly empty), every other indicator applies to every graded factory: one
-    without a value (better IS NULL) sorts below every reported value and scores 0.
+    left blank scores 0 and counts, for its peers, as ranking below every reported value.
     """
     fi = _t(FilingIndicator._meta.db_table)
     directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
     codes = list(SCORED_CODES)
     index = {c: n for n, c in enumerate(codes)}
-    dir_cte, dir_params = _values_cte("dirs", ("code", "idx", "dir"), [(c, index[c], directions[c]) for c in codes])
-    select = f"""SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
-             CAST(dirs.idx AS BIGINT) * {DIVISION_KEY} + e.industry_id AS division_key,
-             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better"""
-    if not_applicable is None:  # v1: the indicators the factory reported
-        reported = f"""{dir_cte},
-    v AS (
-      {select}
-      FROM gc_elig e
-      JOIN {fi} x ON x.filing_id = e.filing_id
-      JOIN dirs ON dirs.code = x.code
-      WHERE e.reason = ''
-    )"""
-    else:  # v1.1: every applicable indicator, reported or blank
-        na_cte, na_where = "", ""
-        if not_applicable:
-            na, na_params = _values_cte("na", ("industry_id", "idx"), [(i, index[c]) for i, c in not_applicable])
-            dir_params = list(dir_params) + na_params
-            na_cte = ",\n    " + na
+    ctes, params = _values_cte("dirs", ("code", "idx", "dir"), [(c, index[c], directions[c]) for c in codes])
+    na_where, peers, na_by_code = "", None, {}
+    if not_applicable is not None:  # v1.1
+        pairs = {(industry, index[code]) for industry, code in not_applicable}
+        if pairs:
+            na, na_params = _values_cte("na", ("industry_id", "idx"), sorted(pairs))
+            ctes, params = ctes + ",\n    " + na, params + na_params
             na_where = "AND NOT EXISTS (SELECT 1 FROM na WHERE na.industry_id = e.industry_id AND na.idx = dirs.idx)"
-        reported = f"""{dir_cte}{na_cte},
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT industry_id, grp, COUNT(*) FROM gc_elig WHERE reason = '' GROUP BY industry_id, grp")
+            peers = applicable_peers(cursor.fetchall(), len(codes), pairs)
+        for industry, idx in pairs:
+            na_by_code.setdefault(idx, []).append(industry)
+    # Only the values reported (a blank has no row: v1 leaves it out, v1.1 scores it 0 and counts it among the
+    # peers through `peers`): one pass over the filing indicators against two small hash tables.
+    reported = f"""{ctes},
     v AS (
-      {select}
-      FROM gc_elig e
-      CROSS JOIN dirs
-      LEFT JOIN {fi} x ON x.filing_id = e.filing_id AND x.code = dirs.code
+      SELECT e.unit_id, e.industry_id, e.grp, dirs.idx AS code, dirs.dir AS dir,
+             CAST(dirs.idx AS BIGINT) * {DIVISION_KEY} + e.industry_id AS division_key,
+             CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
+      FROM {fi} x
+      JOIN dirs ON dirs.code = x.code
+      JOIN gc_elig e ON e.filing_id = x.filing_id
       WHERE e.reason = '' {na_where}
     )"""
+    cohort = _Cohort(reported, params, codes, index, weights, benchmarks, peers, na_by_code)
     benchmarked = {(i, c) for i, c, _b, _l in benchmarks}
     # First pass with the division windows only (large cohorts need no more). peer_groups() alone decides each
     # (industry, indicator)'s peer group from the counts; where it widens any, a second pass scores every
     # factory by the group it chose (the SQL never re-decides).
-    _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, None)
+    _unit_scores(cohort, None)
     run.peer_groups = peer_groups(_peer_counts(), codes, benchmarked)
     wide = {(int(industry), index[code]): level for industry, per in run.peer_groups.items()
             for code, (level, _n) in per.items() if level in (PeerLevel.GROUP.value, PeerLevel.COHORT.value)}
     if wide:
         _exec("DROP TABLE gc_unit")
-        _unit_scores(reported, list(dir_params), codes, index, weights, benchmarks, wide)
+        _unit_scores(cohort, wide)
     if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
         raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
     _analyze("gc_unit")
 
 
-def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weights: dict, benchmarks: list,
-                 wide: dict | None) -> None:
+def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
     """gc_unit from the division windows; with `wide` ({(industry id, indicator index): peer level}), the
     (industry, indicator) pairs it names are scored in the wider window peer_groups() chose for them."""
-    w_cte, w_params = _values_cte("w", ("code", "weight"), [(index[c], weights[c]) for c in codes])
-    params = list(dir_params) + list(w_params)
-    bm_case = bm_join = bm_ctes = ""
-    if benchmarks:
+    codes, index, blanks = cohort.codes, cohort.index, cohort.peers is not None
+    params = list(cohort.params)
+    ctes, joins = "", []
+    if blanks:
+        pn, pn_params = _values_cte("pn", ("division_key", "n_d", "n_g", "n_c"), cohort.peers)
+        ctes, params = ctes + ", " + pn, params + pn_params
+        joins.append("JOIN pn ON pn.division_key = r.division_key")
+    bm_case = ""
+    if cohort.benchmarks:
         bm_cte, bm_params = _values_cte("bm", ("industry_id", "code", "base", "lead"),
-                                        [(i, index[c], float(b), float(lead)) for i, c, b, lead in benchmarks])
-        params += bm_params
-        bm_ctes = ", " + bm_cte
-        bm_join = "LEFT JOIN bm ON bm.industry_id = r.industry_id AND bm.code = r.code"
+                                        [(i, index[c], float(b), float(lead)) for i, c, b, lead in cohort.benchmarks])
+        ctes, params = ctes + ", " + bm_cte, params + bm_params
+        joins.append("LEFT JOIN bm ON bm.industry_id = r.industry_id AND bm.code = r.code")
         linear = "100.0 * (r.better * r.dir - bm.base) / (bm.lead - bm.base)"
         bm_case = (f"WHEN bm.code IS NOT NULL THEN CASE WHEN {linear} < 0 THEN 0.0 "
                    f"WHEN {linear} > 100 THEN 100.0 ELSE {linear} END")
@@ -398,41 +441,60 @@ def _unit_scores(reported: str, dir_params: list, codes: list, index: dict, weig
     # partition's size, so the three share one sort and one pass.
     whole = "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
     # (indicator, division) as one integer key: one sort key fewer for the biggest sort of the run
-    window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better NULLS FIRST {whole})"]
+    window_defs = [f"wd AS (PARTITION BY division_key ORDER BY better {whole})"]
     windows = ["COUNT(*) OVER wd AS n_d", "RANK() OVER wd AS rk_d", "CUME_DIST() OVER wd AS cd_d"]
-    points, lv_cte, lv_join = [], "", ""
+    points = []
     levels = set((wide or {}).values())
     if wide:
         lv, lv_params = _values_cte("lv", ("division_key", "lvl"),
                                     [(idx * DIVISION_KEY + industry, level) for (industry, idx), level in wide.items()])
-        params += lv_params
-        lv_cte, lv_join = ", " + lv, "LEFT JOIN lv ON lv.division_key = r.division_key"
+        ctes, params = ctes + ", " + lv, params + lv_params
+        joins.append("LEFT JOIN lv ON lv.division_key = r.division_key")
     if PeerLevel.GROUP.value in levels:
-        window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better NULLS FIRST {whole})")
+        window_defs.append(f"wg AS (PARTITION BY code, grp ORDER BY better {whole})")
         windows += ["COUNT(*) OVER wg AS n_g", "RANK() OVER wg AS rk_g", "CUME_DIST() OVER wg AS cd_g"]
-        points.append(f"WHEN lv.lvl = '{PeerLevel.GROUP.value}' THEN {_mid_rank('g')}")
+        points.append(f"WHEN lv.lvl = '{PeerLevel.GROUP.value}' THEN {_mid_rank('g', blanks)}")
     if PeerLevel.COHORT.value in levels:
-        window_defs.append(f"wc AS (PARTITION BY code ORDER BY better NULLS FIRST {whole})")
+        window_defs.append(f"wc AS (PARTITION BY code ORDER BY better {whole})")
         windows += ["COUNT(*) OVER wc AS n_c", "RANK() OVER wc AS rk_c", "CUME_DIST() OVER wc AS cd_c"]
-        points.append(f"WHEN lv.lvl = '{PeerLevel.COHORT.value}' THEN {_mid_rank('c')}")
-    # A blank (v1.1 only: v1 reads reported values) scores 0, whatever its peer group or baseline.
-    expression = f"CASE WHEN r.better IS NULL THEN 0.0 {bm_case} {' '.join(points)} ELSE {_mid_rank('d')} END"
-    columns = ",\n      ".join(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}" for c in codes)
+        points.append(f"WHEN lv.lvl = '{PeerLevel.COHORT.value}' THEN {_mid_rank('c', blanks)}")
+    expression = _mid_rank("d", blanks)
+    if bm_case or points:
+        expression = f"CASE {bm_case} {' '.join(points)} ELSE {expression} END"
+    columns, numerator, denominator, weight_params = [], [], [], []
+    for c in codes:
+        value = f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END)"
+        if blanks:  # v1.1: a blank that applies scores 0; where the indicator does not apply, NULL
+            value = f"COALESCE({value}, 0.0)"
+            excluded = cohort.not_applicable.get(index[c])
+            if excluded:
+                value = f"CASE WHEN p.industry_id IN ({', '.join(str(int(i)) for i in excluded)}) THEN NULL ELSE {value} END"
+        columns.append(f"{value} AS s_{c}")
+        numerator.append(f"%s * COALESCE(q.s_{c}, 0)")
+        denominator.append(f"CASE WHEN q.s_{c} IS NULL THEN 0 ELSE %s END")
+        weight_params.append(cohort.weights[c])
+    params += weight_params * 2
+    pivot = ",\n        ".join(columns)
     sql = f"""
     CREATE TEMPORARY TABLE gc_unit AS
-    WITH {reported}, {w_cte}{bm_ctes},
-    r AS (SELECT v.*, {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}){lv_cte},
+    WITH {cohort.reported}{ctes},
+    r AS (SELECT v.unit_id, v.industry_id, v.code, v.division_key, v.better{", v.dir" if cohort.benchmarks else ""},
+            {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}),
     p AS (
-      SELECT r.unit_id, r.code, CAST({expression} AS DOUBLE PRECISION) AS points
-      FROM r {bm_join} {lv_join}
+      SELECT r.unit_id, r.industry_id, r.code, CAST({expression} AS DOUBLE PRECISION) AS points
+      FROM r {" ".join(joins)}
       LIMIT {FENCE}
+    ),
+    q AS (
+      SELECT p.unit_id, SUM(CASE WHEN p.points IS NULL THEN 1 ELSE 0 END) AS missing,
+        {pivot}
+      FROM p
+      GROUP BY p.unit_id, p.industry_id
     )
-    SELECT p.unit_id AS unit_id,
-      ROUND(CAST(SUM(w.weight * p.points) / SUM(w.weight) AS NUMERIC), 4) AS c,
-      SUM(CASE WHEN p.points IS NULL THEN 1 ELSE 0 END) AS missing,
-      {columns}
-    FROM p JOIN w ON w.code = p.code
-    GROUP BY p.unit_id
+    SELECT q.unit_id AS unit_id,
+      ROUND(CAST(({" + ".join(numerator)}) / ({" + ".join(denominator)}) AS NUMERIC), 4) AS c,
+      q.missing, {", ".join(f"q.s_{c}" for c in codes)}
+    FROM q
     """
     _exec(sql, params)
 
@@ -482,6 +544,52 @@ def _summary(run: ScoreRun, graded: int) -> None:
     run.cut_a_plus = cuts.get(Grade.A_PLUS)
     run.cut_a = cuts.get(Grade.A)
     run.counts = {"grades": {g: grades.get(g, 0) for g in Grade.values}, "reasons": reasons}
+
+
+def indicator_groups(weights: dict[str, float]) -> dict[str, list[str]]:
+    """{group: its scored indicators that carry a weight in `weights`}, in the method's order."""
+    groups: dict[str, list[str]] = {}
+    for ind in scored_indicators():
+        if ind.code in weights:
+            groups.setdefault(str(ind.group), []).append(ind.code)
+    return groups
+
+
+def _sensitivity(run: ScoreRun) -> None:
+    """run.sensitivity: per group, the grades that change when its weight moves up or down 10 %. Read from
+    gc_unit: per factory its composite and each group's Σwᵢsᵢ, and each group's Σwᵢ over the indicators that
+    apply — one value for the whole cohort where it is the same for every factory (v1.1 without exceptions),
+    which a first, one-row query finds out."""
+    groups = indicator_groups(run.weights)
+    totals, weights, params_totals, params_weights = [], [], [], []
+    for codes in groups.values():
+        totals.append(" + ".join(f"%s * COALESCE(s_{c}, 0)" for c in codes))
+        weights.append(" + ".join(f"CASE WHEN s_{c} IS NULL THEN 0 ELSE %s END" for c in codes))
+        params_totals += [run.weights[c] for c in codes]
+        params_weights += [run.weights[c] for c in codes]
+    with connection.cursor() as cursor:
+        spread = ", ".join(f"MIN({w}), MAX({w})" for w in weights)
+        cursor.execute(f"SELECT {spread} FROM gc_unit", [p for c in groups.values() for p in
+                                                         [run.weights[x] for x in c] * 2])
+        bounds = cursor.fetchone()
+        same = [bounds[2 * i] is not None and bounds[2 * i] == bounds[2 * i + 1] for i in range(len(groups))]
+        varying = [w for w, fixed in zip(weights, same, strict=True) if not fixed]
+        varying_params = [p for (codes, fixed) in zip(groups.values(), same, strict=True) if not fixed
+                          for p in [run.weights[c] for c in codes]]
+        columns = ", ".join(f"CAST({col} AS DOUBLE PRECISION)" for col in [*totals, *varying])
+        cursor.execute(f"SELECT CAST(c AS DOUBLE PRECISION), {columns} FROM gc_unit",
+                       params_totals + varying_params)
+        rows = cursor.fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(totals) + len(varying))
+    sums, next_varying = {}, 1 + len(totals)
+    for i, group in enumerate(groups):
+        if same[i]:
+            weight = float(bounds[2 * i])
+        else:
+            weight, next_varying = values[next_varying], next_varying + 1
+        sums[group] = (values[1 + i], weight)
+    group_weights = {group: round(sum(run.weights[c] for c in codes), 4) for group, codes in groups.items()}
+    run.sensitivity = sensitivity.figure(values[0], sums, group_weights, run.rank_a_plus, run.rank_a)
 
 
 def _follow_codes(run: ScoreRun) -> None:

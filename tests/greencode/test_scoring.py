@@ -223,3 +223,51 @@ def test_rescore_updates_applied_codes_and_revokes_lost_grades(make_factory):
     code.refresh_from_db()
     assert code.revoked_at is not None and code.grade == "A+"
     assert GreenCode.objects.count() == 1
+
+
+# ---------------------------------------------------------------- sensitivity of the grades, stored on the run
+
+def _linear(code: str, baseline: int, leading: int):
+    from greencode.models import Benchmark
+    from registry.models import Industry
+
+    Benchmark.objects.create(industry=Industry.objects.get(code="39"), code=code, baseline=Decimal(baseline),
+                             leading=Decimal(leading))
+
+
+def test_sensitivity_is_stored_on_the_run_from_its_sub_scores(make_factory):
+    """Linear scores make the sub-scores what we choose: energy (lower is better) 100 − value, land output value.
+    Five factories, A+ rank 1, A ranks 1–2; every other indicator blank (0 points, all fifteen apply).
+    Composite = (35/3 · energy + 10/3 · land) ÷ 100. F2 (energy 40, land 77: 7.2333, A) leads F3 (energy 60:
+    7.0000, B). Energy +10 %: both (38.5 · 40 + 770) = 38.5 · 60 = 2,310 ÷ 310.5 — level, so F3 alone becomes A
+    (1). Land −10 %: F2 (1,400 + 693) ÷ 297 = 7.0471 < F3 2,100 ÷ 297 = 7.0707, a swap (2)."""
+    _linear("energy_per_output", 100, 0)
+    _linear("output_per_land", 0, 100)
+    points = [(100, 100), (40, 77), (60, 0), (10, 0), (0, 10)]
+    units = [make_factory({"energy_per_output": 100 - e, "output_per_land": land}) for e, land in points]
+    run = scoring.run_cohort(YEAR, "national").run
+    assert [grades(run)[u.pk] for u in units] == ["A+", "A", "B", "B", "B"]
+    assert score_of(run, units[1]).composite == Decimal("7.2333")
+    assert run.sensitivity == {"shift": 0.1, "graded": 5, "groups": {
+        "energy": {"weight": 35.0, "up": 1, "down": 0}, "resources": {"weight": 25.0, "up": 0, "down": 0},
+        "clean": {"weight": 20.0, "up": 0, "down": 0}, "products": {"weight": 10.0, "up": 0, "down": 0},
+        "land": {"weight": 10.0, "up": 0, "down": 2}}}
+    assert "sensitivity" in run.timings
+
+
+def test_sensitivity_of_a_v1_run_renormalises_over_the_indicators_each_factory_reported(make_factory):
+    """v1: a blank does not apply, so Σwᵢ is each factory's own. F2 reports energy only: its composite is its
+    energy score, 74.7, whatever the weights. F3 reports energy 70 and land 90: (35·70 + 10·90) ÷ 45 = 74.4444, B.
+    Land +10 %: F3 = (35·70 + 11·90) ÷ 46 = 74.7826 > 74.7, a swap at the A cut (2); energy −10 %:
+    F3 = (31.5·70 + 10·90) ÷ 41.5 = 74.8193, a swap (2); land −10 % (74.0909) and energy +10 % (74.1237): none."""
+    _linear("energy_per_output", 100, 0)
+    _linear("output_per_land", 0, 100)
+    units = [make_factory({"energy_per_output": 0, "output_per_land": 100}),  # 100
+             make_factory({"energy_per_output": Decimal("25.3")}),  # 74.7
+             make_factory({"energy_per_output": 30, "output_per_land": 90}),  # 74.4444
+             make_factory({"energy_per_output": 90}), make_factory({"energy_per_output": 95})]
+    run = scoring.run_cohort(YEAR, "national", method="v1").run
+    assert [grades(run)[u.pk] for u in units] == ["A+", "A", "B", "B", "B"]
+    assert [score_of(run, u).composite for u in units[1:3]] == [Decimal("74.7000"), Decimal("74.4444")]
+    assert {g: (r["up"], r["down"]) for g, r in run.sensitivity["groups"].items()} == {
+        "energy": (0, 2), "resources": (0, 0), "clean": (0, 0), "products": (0, 0), "land": (2, 0)}

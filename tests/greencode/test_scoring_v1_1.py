@@ -120,3 +120,24 @@ def test_v1_1_the_method_page_publishes_the_blank_rule_rounding_and_applicabilit
     assert "十五项计分指标适用于所有行业大类。" in html
     monkeypatch.setitem(applicability.NOT_APPLICABLE, "39", {"water_per_output": "本行业不用水（示例）"})
     assert "本行业不用水（示例）" in client.get(reverse("greencode:method")).content.decode()
+
+
+def test_v1_1_blanks_count_as_the_worst_peers_in_a_widened_group_and_cohort(make_factory):
+    # 12 in division 38 report energy; in 36 three report it and one leaves it blank (4: widened to the equipment
+    # group of 16); in 39 two report it and one leaves it blank (3: alone in its group, widened to the cohort of 19).
+    for i in range(12):
+        make_factory({"energy_per_output": 10 + i}, industry="38")
+    best_36 = make_factory({"energy_per_output": 100}, industry="36")
+    for i in range(2):
+        make_factory({"energy_per_output": 101 + i}, industry="36")
+    blank_36 = make_factory({"co2_per_output": 5}, industry="36")
+    best_39 = make_factory({"energy_per_output": 1000}, industry="39")
+    make_factory({"energy_per_output": 1001}, industry="39")
+    blank_39 = make_factory({"co2_per_output": 5}, industry="39")
+    run = scoring.run_cohort(YEAR, "national").run
+    energy = {u: score_of(run, u).s_energy_per_output for u in (best_36, blank_36, best_39, blank_39)}
+    assert run.peer_groups[str(best_36.industry_id)]["energy_per_output"] == ["group", 16]
+    assert run.peer_groups[str(best_39.industry_id)]["energy_per_output"] == ["cohort", 19]
+    # 36's best is worse than all twelve of 38, better than 36's other two and its blank; 39's best is better
+    # than 39's other and the cohort's two blanks; a blank scores 0
+    assert energy == {best_36: 100 * 3.5 / 16, blank_36: 0.0, best_39: 100 * 3.5 / 19, blank_39: 0.0}

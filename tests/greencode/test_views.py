@@ -386,3 +386,53 @@ def test_runs_page_shows_a_failed_run_with_its_reason(make_factory, client, prov
     html = page.content.decode()
     assert "DivisionByZero(&#x27;division by zero&#x27;)" in html
     assert "上一次完成的评价结果继续有效" in html
+
+
+def _sensitivity_rows(html: str) -> dict:
+    """{group code: (group label, weight, up count, down count)} read from the run page's sensitivity table."""
+    from lxml import html as lxml_html
+
+    table = lxml_html.fromstring(html).get_element_by_id("sensitivity-table")
+    rows = {}
+    for tr in table.xpath(".//tbody/tr"):
+        cells = tr.xpath("./th|./td")
+        counts = [td.xpath(".//span[@class='text-nowrap small']")[0].text_content().strip() for td in cells[2:]]
+        rows[tr.get("data-group")] = (cells[0].text_content().strip(), cells[1].text_content().strip(), *counts)
+    return rows
+
+
+def test_run_page_shows_the_sensitivity_of_its_grades(make_factory, client, province):
+    # linear scores (energy 100 − value, land the value): the cohort of test_scoring's sensitivity test, whose
+    # figure is energy +10 %: 1 grade, land −10 %: 2 grades
+    industry = Industry.objects.get(code="39")
+    Benchmark.objects.create(industry=industry, code="energy_per_output", baseline=100, leading=0)
+    Benchmark.objects.create(industry=industry, code="output_per_land", baseline=0, leading=100)
+    for e, land in [(100, 100), (40, 77), (60, 0), (10, 0), (0, 10)]:
+        make_factory({"energy_per_output": 100 - e, "output_per_land": land})
+    run = scoring.run_cohort(YEAR, "national").run
+    r = login(client, province).get(reverse("greencode:run", args=[run.pk]))
+    rows = _sensitivity_rows(r.content.decode())
+    groups = run.sensitivity["groups"]
+    assert list(rows) == ["energy", "resources", "clean", "products", "land"]
+    assert rows["energy"][:2] == ("能源低碳化", "35.00")
+    for code, (_label, _weight, up, down) in rows.items():
+        assert (up, down) == (f"{groups[code]['up']} 家（{round(100 * groups[code]['up'] / 5, 2)} %）",
+                              f"{groups[code]['down']} 家（{round(100 * groups[code]['down'] / 5, 2)} %）")
+    assert (rows["energy"][2:], rows["land"][2:]) == (("1 家（20.0 %）", "0 家（0.0 %）"), ("0 家（0.0 %）", "2 家（40.0 %）"))
+
+
+def test_run_page_says_when_a_run_has_no_sensitivity_figure(make_factory, client, province):
+    cohort(make_factory, 3)
+    run = ScoreRun.objects.get()
+    ScoreRun.objects.filter(pk=run.pk).update(sensitivity={})  # as a run from before the figure existed
+    r = login(client, province).get(reverse("greencode:run", args=[run.pk]))
+    assert r.context["sensitivity"] is None
+    assert "本次计算没有该数据" in r.content.decode()
+
+
+def test_method_page_explains_the_sensitivity_figure(client, db):
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring(client.get(reverse("greencode:method")).content.decode())
+    assert page.get_element_by_id("method-sensitivity").text_content().startswith(
+        "等级稳定性：每次计算还公布每个指标组的权重上调 10 % 和下调 10 % 时")

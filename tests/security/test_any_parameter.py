@@ -25,7 +25,7 @@ POST_NAMES = ["year", "level", "proposals", "next", "action", "comment", "delete
 # Views that take a POST besides the actions in the matrix (their GET is in the matrix).
 POSTED_FORMS = {"reviews:package_submit", "reviews:not_filed", "reviews:incident_create", "reviews:proposal_edit",
                 "reviews:assessment_create", "reviews:campaign_create", "reviews:filing_edit", "registry:unit_edit",
-                "registry:unit_import", "greencode:method_publish", "greencode:benchmarks", "reviews:city_upload",
+                "registry:unit_import", "greencode:method_publish", "greencode:benchmarks", "greencode:applicability", "reviews:city_upload",
                 "reviews:filing_upload", "greencode:institutions", "greencode:institution", "greencode:consents"}
 
 

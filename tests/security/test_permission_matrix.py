@@ -107,6 +107,7 @@ MATRIX = [
     ("GET", "greencode:run_compare", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403, 403]),
     ("GET", "greencode:run_export", lambda w: {"run_id": w.run.pk}, [302, 200, 403, 403, 403, 403, 403]),
     ("GET", "greencode:benchmarks", lambda w: {}, [302, 200, 403, 403, 403, 403, 403]),
+    ("GET", "greencode:applicability", lambda w: {}, [302, 200, 403, 403, 403, 403, 403]),
     # Institutions and their keys (the province), consent (the enterprise), the API page and the API (a key, not
     # a session: 401 for everyone), the one-time link page (a made-up token: 403 for everyone).
     ("GET", "greencode:institutions", lambda w: {}, [302, 200, 403, 403, 403, 403, 403]),
