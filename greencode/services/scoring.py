@@ -425,7 +425,8 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
     params = list(cohort.params)
     ctes, joins = "", []
     if blanks:
-        pn, pn_params = _values_cte("pn", ("division_key", "n_d", "n_g", "n_c"), cohort.peers)
+        # a cohort with nobody graded has no peers: one row that matches no division keeps the SQL valid
+        pn, pn_params = _values_cte("pn", ("division_key", "n_d", "n_g", "n_c"), cohort.peers or [(-1, 0, 0, 0)])
         ctes, params = ctes + ", " + pn, params + pn_params
         joins.append("JOIN pn ON pn.division_key = r.division_key")
     bm_case = ""

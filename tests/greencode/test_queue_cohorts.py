@@ -309,3 +309,12 @@ def test_valid_until_without_next_years_campaign_assumes_the_same_day_next_year(
     assert scoring.valid_until(3998) == dt.date(3999, 2, 20)  # the next year's campaign decides
     assert scoring.valid_until(3990) == dt.date(3991, 4, 30)  # nothing known: 31 March + 12 months + 1
 
+
+
+@pytest.mark.parametrize("method", ["v1", "v1.1"])
+def test_a_cohort_with_nobody_graded_still_finishes(make_factory, method):
+    units = [make_factory(filed=False) for _ in range(3)]  # listed before the year, none filed
+    run = scoring.run_cohort(YEAR, NATIONAL, method=method).run
+    assert (run.status, run.graded, run.inputs) == (RunStatus.FINISHED, 0, 3)
+    assert set(Score.objects.filter(run=run).values_list("unit_id", "reason")) == {
+        (u.pk, "not_filed") for u in units}
