@@ -88,7 +88,7 @@ def run_pending(year: int, level: str) -> scoring.RunResult | None:
     return result
 
 
-def due_cohorts(now=None) -> list[tuple[int, str]]:
+def due_cohorts() -> list[tuple[int, str]]:
     """Cohorts with an accepted factory filing newer than the start of their last finished run (however that
     run was started: queue, command or demo)."""
     newest = (Filing.objects.filter(state=FilingState.ACCEPTED, unit__kind=UnitKind.FACTORY,
@@ -110,7 +110,7 @@ def sweep_due(now=None) -> list[tuple[int, str]]:
     CohortState.objects.filter(running=True, run_started_at__lt=now - STALE_RUN).update(running=False)
     scoring.fail_stale_runs(before=now - STALE_RUN)
     queued = []
-    for year, level in due_cohorts(now):
+    for year, level in due_cohorts():
         _state(year, level)
         CohortState.objects.filter(year=year, level=level).update(pending=True, requested_at=now)
         if not CohortState.objects.filter(year=year, level=level, running=True).exists():

@@ -45,6 +45,8 @@ def test_a_request_marks_only_its_own_cohort(make_factory, django_capture_on_com
     assert len(queued) == 1
     assert states() == {(YEAR, NATIONAL): (True, False), (YEAR, PROVINCIAL): (False, False),
                         (YEAR - 1, NATIONAL): (False, False)}
+    requested = CohortState.objects.get(year=YEAR, level=NATIONAL).requested_at
+    assert requested is not None and abs((timezone.now() - requested).total_seconds()) < 60
 
 
 def test_a_pending_neighbour_does_not_swallow_a_request(make_factory, django_capture_on_commit_callbacks):
@@ -67,7 +69,7 @@ def test_a_running_neighbour_does_not_hold_a_request_back(make_factory, django_c
 
 def test_a_request_for_an_unscored_level_does_nothing(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        assert queue.request_rescore(YEAR, "city") is False
+        assert queue.request_rescore(YEAR, "municipal") is False
     assert queued == [] and not CohortState.objects.exists()
 
 
@@ -87,8 +89,11 @@ def test_the_task_runs_only_its_own_cohort(make_factory, django_capture_on_commi
     assert queued == []  # the pending neighbours have their own messages
     assert states() == {(YEAR, NATIONAL): (False, False), (YEAR, PROVINCIAL): (True, False),
                         (YEAR - 1, NATIONAL): (True, False)}
-    assert CohortState.objects.get(year=YEAR, level=NATIONAL).last_run_id == result.run.pk
+    mine = CohortState.objects.get(year=YEAR, level=NATIONAL)
+    assert (mine.last_run_id, mine.last_started_at) == (result.run.pk, result.run.started_at)
+    assert mine.run_started_at is not None and mine.run_started_at <= result.run.started_at
     assert CohortState.objects.get(year=YEAR, level=PROVINCIAL).last_run_id is None
+    assert CohortState.objects.get(year=YEAR - 1, level=NATIONAL).last_run_id is None
 
 
 def test_a_cohort_claimed_by_another_worker_is_left_alone(make_factory):
@@ -146,6 +151,20 @@ def test_a_filing_accepted_at_the_very_start_of_the_last_run_is_still_due(make_f
     Filing.objects.filter(unit=unit).update(accepted_at=run.started_at)
     assert queue.due_cohorts() == [(YEAR, NATIONAL)]
     Filing.objects.filter(unit=unit).update(accepted_at=run.started_at - dt.timedelta(microseconds=1))
+    assert queue.due_cohorts() == []
+
+
+def test_only_accepted_factories_of_scored_levels_make_a_cohort_due(db):
+    from tests.factories import UnitFactory
+
+    from .conftest import campaign
+
+    c = campaign()
+    park = UnitFactory(kind="park", industry=None)
+    city_level = UnitFactory(level="municipal")
+    submitted = UnitFactory()
+    for unit, state in ((park, "accepted"), (city_level, "accepted"), (submitted, "submitted")):
+        Filing.objects.create(campaign=c, unit=unit, state=state, accepted_at=timezone.now())
     assert queue.due_cohorts() == []
 
 
