@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1:8000
 PORTAL_BASE_URL ?= http://$(subst 0.0.0.0,127.0.0.1,$(HOST))
 PORTAL_HOST := $(firstword $(subst :, ,$(patsubst https://%,%,$(patsubst http://%,%,$(PORTAL_BASE_URL)))))
 
-.PHONY: install run test test-all lint audit messages bench mutation worker beat clean
+.PHONY: install bench-deps run test test-all lint audit messages bench mutation worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@rm -f $(VENV)/.bench-installed-*
 	@touch $(BENCH_STAMP)
+
+## pandas and numpy only (CI installs them so that the benchmark's yardstick is tested against the portal).
+bench-deps: install $(BENCH_STAMP)
 
 ## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000; HOST=0.0.0.0:8000 and
 ## PORTAL_BASE_URL=http://<this machine's address>:8000 to open it from a phone on the same network).
