@@ -224,7 +224,10 @@ def test_propose_keep_many_opens_drafts_and_skips_what_no_longer_qualifies(gz_re
     assert report.skipped == [message % {"unit": units[2].name}, message % {"unit": sz_unit.pk}]
     made = AdjustmentProposal.objects.filter(pk__in=[p.pk for p in report.done])
     assert set(made.values_list("outcome", "state", "created_by")) == {(Outcome.KEEP, ProposalState.DRAFT, gz_reviewer.pk)}
-    assert Transition.objects.filter(action="propose", object_id__in=[p.pk for p in report.done]).count() == 2
+    audit = Transition.objects.filter(action="propose", object_id__in=[p.pk for p in report.done])
+    assert set(audit.values_list("actor", "comment")) == {(gz_reviewer.pk, str(Outcome.KEEP.label))}
+    assert audit.count() == 2
+    assert set(made.values_list("reason", flat=True)) == {str(bulk.KEEP_REASON)}
 
 
 def test_propose_keep_many_is_for_a_city_bureau(province, gz_unit, gz_reviewer):

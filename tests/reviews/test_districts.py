@@ -222,10 +222,12 @@ def test_city_return_needs_a_reason_then_the_district_corrects_and_resends(campa
     proposal = _sent(campaign, tianhe_unit, tianhe)
     with pytest.raises(ReviewError):
         districts.return_district_work(campaign, [proposal.pk], " ", actor=gz_reviewer)
-    report = districts.return_district_work(campaign, [proposal.pk], "请补充说明", actor=gz_reviewer)
+    report = districts.return_district_work(campaign, [proposal.pk], " 请补充说明 ", actor=gz_reviewer)
     assert report.done == [proposal]
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.DISTRICT_RETURNED
+    returned = Transition.objects.get(action="city_return", object_id=proposal.pk)
+    assert (returned.actor, returned.comment) == (gz_reviewer, "请补充说明")
     districts.save_district_proposal(campaign, tianhe_unit, {**KEEP, "reason": "已补充"}, actor=tianhe)
     assert districts.submit_to_city(campaign, [proposal.pk], actor=tianhe).done == [proposal]
     proposal.refresh_from_db()
@@ -251,3 +253,17 @@ def test_city_confirm_skips_work_not_awaiting_it_and_reports_why(campaign, gz_re
     assert report.skipped == [
         _("%(unit)s: the proposal is “%(state)s”, not awaiting the city's confirmation.")
         % {"unit": haizhu_unit.name, "state": ProposalState.DISTRICT_DRAFT.label}]
+
+
+def test_district_filings_are_this_campaigns_and_only_where_the_city_reviews_through_districts(campaign, tianhe,
+                                                                                              tianhe_unit):
+    own = submitted_filing(campaign, tianhe_unit)
+    earlier = Campaign.objects.create(year=campaign.year - 1, filing_opens=campaign.filing_opens.replace(
+        year=campaign.year - 1), filing_due=campaign.filing_due.replace(year=campaign.year - 1),
+        city_review_due=campaign.city_review_due.replace(year=campaign.year - 1),
+        province_report_due=campaign.province_report_due.replace(year=campaign.year - 1))
+    earlier.district_cities.add(factories.city("广州市"))
+    submitted_filing(earlier, tianhe_unit)
+    assert list(districts.district_filings(tianhe, campaign)) == [own]
+    campaign.district_cities.clear()  # the city reviews alone this year: nothing is the district's
+    assert list(districts.district_filings(tianhe, campaign)) == []

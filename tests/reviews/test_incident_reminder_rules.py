@@ -219,3 +219,40 @@ def test_only_the_province_saves_a_campaign(gz_reviewer):
     with pytest.raises(PermissionDenied):
         campaigns.save_campaign(data, actor=gz_reviewer)
     assert not Campaign.objects.filter(year=2031).exists()
+
+
+def _campaign_2023() -> Campaign:
+    return Campaign.objects.create(year=2023, filing_opens=dt.date(2023, 1, 15), filing_due=dt.date(2023, 3, 10),
+                                   city_review_due=dt.date(2023, 3, 31), province_report_due=dt.date(2023, 4, 15))
+
+
+def test_reminders_judge_each_campaign_by_its_own_filings_packages_proposals_and_log(gz_unit, gz_reviewer, province):
+    campaign_2024()
+    earlier = _campaign_2023()
+    ent = _with_email(factories.enterprise_user(gz_unit), "gz@example.cn")
+    _with_email(gz_reviewer, "gz@city.cn")
+    _with_email(province, "prov@gd.gov.cn")
+    submitted_filing(earlier, gz_unit, ent)  # last year's filing does not count as this year's
+    CityPackage.objects.create(campaign=earlier, city=gz_unit.city, submitted_by=gz_reviewer,
+                               submitted_at=timezone.now())  # nor last year's package
+    AdjustmentProposal.objects.create(campaign=earlier, unit=gz_unit, outcome=Outcome.KEEP, reason="保留",
+                                      state=ProposalState.SUBMITTED, created_by=gz_reviewer)
+    ReminderLog.objects.create(campaign=earlier, key="filing_due:before7", user=ent)  # nor last year's log
+    assert reminders.send_reminders(now=_at(dt.date(2024, 3, 5))) == 1
+    assert _queued_to() == [["gz@example.cn"]]
+    message = OutgoingMail.objects.get()
+    assert gz_unit.name in message.body and "2024-03-10" in message.body
+    assert reminders.send_reminders(now=_at(dt.date(2024, 3, 25))) == 1  # the city bureau, no package this year
+    assert _queued_to()[-1] == ["gz@city.cn"]
+    reminders.send_reminders(now=_at(dt.date(2024, 4, 10)))  # the city is overdue; no 2024 proposal awaits the province
+    assert ["prov@gd.gov.cn"] not in _queued_to() and _queued_to()[-1] == ["gz@city.cn"]
+
+
+def test_every_reminder_sent_is_counted(gz_unit, sz_unit):
+    campaign_2024()
+    for unit, email in ((gz_unit, "gz@example.cn"), (sz_unit, "sz@example.cn")):
+        _with_email(factories.enterprise_user(unit), email)
+    _with_email(factories.enterprise_user(factories.UnitFactory()), "")  # no address: skipped, the loop goes on
+    _with_email(factories.enterprise_user(factories.UnitFactory()), "third@example.cn")
+    assert reminders.send_reminders(now=_at(dt.date(2024, 3, 5))) == 3
+    assert sorted(r[0] for r in _queued_to()) == ["gz@example.cn", "sz@example.cn", "third@example.cn"]
