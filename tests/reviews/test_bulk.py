@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import access
 from registry.enums import UnitStatus
+from registry.models import UnitHistory
 from reviews.enums import FlagKind, FlagVerdict, MiitOutcome, Outcome, ProposalState
 from reviews.models import AdjustmentProposal, DataFlag, MiitDecision, MiitDocument, Transition
 from reviews.services import bulk
@@ -111,7 +113,22 @@ def test_miit_document_is_recorded_once_against_every_approved_proposal(province
     assert (document.number, document.title, document.decided_on) == (DOC["number"], DOC["title"], DOC["decided_on"])
     assert sorted(document.decisions.values_list("proposal_id", flat=True)) == [p.pk for p in proposals]
     assert set(document.decisions.values_list("document", "outcome")) == {(DOC["number"], MiitOutcome.CONFIRMED)}
-    assert Transition.objects.filter(action="miit_decision", object_id__in=[p.pk for p in proposals]).count() == 3
+    audit = Transition.objects.filter(action="miit_decision", object_id__in=[p.pk for p in proposals])
+    assert audit.count() == 3
+    expected = f"{MiitOutcome.CONFIRMED.label} {DOC['number']}"  # in the language the service ran in
+    assert set(audit.values_list("actor", "comment")) == {(province.pk, expected)}
+
+
+def test_miit_document_dated_today_is_recorded_with_its_note_and_who_recorded_it(province):
+    proposal = _proposals(open_campaign(), 1, state=ProposalState.APPROVED, outcome=Outcome.REMOVE)
+    document, report = bulk.record_miit_document(
+        proposal, outcome=MiitOutcome.CONFIRMED, actor=province, note="  附件已存档  ",
+        **{**DOC, "decided_on": timezone.localdate()})
+    assert len(report.done) == 1 and document.decided_on == timezone.localdate()
+    decision = document.decisions.get()
+    assert (decision.note, decision.recorded_by) == ("附件已存档", province)
+    history = UnitHistory.objects.filter(unit=proposal.get().unit, field="status").last()
+    assert history.actor == province
 
 
 def test_miit_document_applies_a_confirmed_removal_to_the_registry(province):
