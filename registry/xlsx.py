@@ -18,6 +18,7 @@ from django.http import FileResponse
 from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -63,7 +64,8 @@ def filter_line(pairs: Iterable[tuple]) -> str:
     "筛选：城市=广州市；状态=已提交" — or "筛选：无（全部）" when nothing narrows the list."""
     with translation.override("zh-hans"):
         shown = [f"{label}={value}" for label, value in pairs if value not in (None, "")]
-    return "筛选：" + ("；".join(shown) if shown else NO_FILTER)
+    # A search typed by anyone may hold control characters, which a worksheet cannot store: drop them.
+    return ILLEGAL_CHARACTERS_RE.sub("", "筛选：" + ("；".join(shown) if shown else NO_FILTER))
 
 
 def export_query(request) -> str:

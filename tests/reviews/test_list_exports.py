@@ -36,6 +36,18 @@ def test_filter_line_names_each_set_filter_or_says_none():
     assert filter_line([("城市", ""), ("名称", None)]) == "筛选：无（全部）"
 
 
+def test_filter_line_drops_control_characters_a_worksheet_cannot_hold(client, campaign, province):
+    assert filter_line([("名称", "广州\x17\x00工厂\x1f")]) == "筛选：名称=广州工厂"
+    from tests.conftest import login
+
+    login(client, province)
+    response = client.get(reverse("reviews:proposal_list"), {"year": campaign.year, "format": "xlsx",
+                                                              "q": "广州\x17工厂"})
+    assert response.status_code == 200
+    filters, _headers, _rows = sheet(response)
+    assert "名称或信用代码=广州工厂" in filters
+
+
 @pytest.fixture
 def campaign(db):
     return open_campaign()
