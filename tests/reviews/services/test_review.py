@@ -106,6 +106,32 @@ def test_next_in_queue_follows_the_review_list_order_and_wraps(campaign, gz_revi
     assert review_services.next_in_queue(gz_reviewer, first) is None
 
 
+
+def test_the_queue_is_this_campaigns_and_orders_by_city_then_name_then_filing(campaign, province):
+    from reviews.models import Campaign
+
+    earlier = Campaign.objects.create(year=campaign.year - 1, filing_opens=dt.date(campaign.year - 1, 1, 1),
+                                      filing_due=dt.date(campaign.year - 1, 3, 1),
+                                      city_review_due=dt.date(campaign.year - 1, 3, 15),
+                                      province_report_due=dt.date(campaign.year - 1, 4, 1))
+    guangzhou, shenzhen = factories.city("广州市"), factories.city("深圳市")
+    assert guangzhou.seed_order < shenzhen.seed_order
+    # the same name in both cities and twice in Guangzhou (two listings of one name): the city first, then the
+    # name, then the filing
+    gz_a1 = submitted_filing(campaign, factories.UnitFactory(name="甲工厂有限公司", city=guangzhou))
+    gz_a2 = submitted_filing(campaign, factories.UnitFactory(name="甲工厂有限公司", city=guangzhou))
+    gz_b = submitted_filing(campaign, factories.UnitFactory(name="乙工厂有限公司", city=guangzhou))
+    sz_a = submitted_filing(campaign, factories.UnitFactory(name="甲工厂有限公司", city=shenzhen))
+    sz_d = submitted_filing(campaign, factories.UnitFactory(name="丁工厂有限公司", city=shenzhen))  # sorts first by name
+    submitted_filing(earlier, gz_b.unit)  # last year's filing waits in no queue of this year
+    order = list(review_services.queue(province, campaign))
+    assert order == sorted([gz_a1, gz_a2, gz_b, sz_a, sz_d],
+                           key=lambda f: (f.unit.city.seed_order, f.unit.name, f.pk))
+    assert order[0].unit.city == guangzhou and min(f.unit.name for f in order) == "丁工厂有限公司"
+    steps = [review_services.next_in_queue(province, f) for f in order]
+    assert steps == [*order[1:], order[0]]
+
+
 # --- the declared blocks and the disposition ------------------------------------------------------------
 
 def _declared(campaign, unit, **declared) -> Filing:
