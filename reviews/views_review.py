@@ -256,11 +256,18 @@ def review_flags(request, pk: int):
 def _save_verdicts(request, filing, form, form_name: str, record, *, invalid: str, done: str):
     """The review page's two verdict forms: the service records them (and checks who may)."""
     require(review_rules.can_check(request.user, filing.unit, filing.campaign))
+    return review_step(request, filing, form, form_name, lambda: record(filing, form.verdicts(), actor=request.user),
+                       invalid=invalid, done=done)
+
+
+def review_step(request, filing, form, form_name: str, act, *, invalid: str, done: str):
+    """One form of the review page posted: an invalid form is shown again (400) with `invalid`; a valid one runs
+    `act()` (one service call), whose refusal is shown as an error; either way the review page follows."""
     if not form.is_valid():
         messages.error(request, invalid)
         return _render_review(request, filing, status=400, **{form_name: form})
     try:
-        record(filing, form.verdicts(), actor=request.user)
+        act()
     except ReviewError as exc:
         _fail(request, exc)
     else:
@@ -297,16 +304,11 @@ def filing_return(request, pk: int):
     filing = _review_filing(request, pk)
     review_services.require_city_reviewer(request.user, filing.unit)
     form = ReturnFilingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The filing was not returned: give the reason."))
-        return _render_review(request, filing, return_form=form, status=400)
-    try:
-        review_services.return_filing(filing, form.cleaned_data["reason"], actor=request.user)
-    except ReviewError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The filing was returned to the enterprise."))
-    return redirect("reviews:review_filing", pk=filing.pk)
+    return review_step(
+        request, filing, form, "return_form",
+        lambda: review_services.return_filing(filing, form.cleaned_data["reason"], actor=request.user),
+        invalid=_("The filing was not returned: give the reason."),
+        done=_("The filing was returned to the enterprise."))
 
 
 @login_required

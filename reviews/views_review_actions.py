@@ -17,7 +17,7 @@ from .forms import ComplianceForm, DispositionForm, IndicatorChecksForm
 from .services import review as review_services
 from .services.context import filing_context
 from .services.review import ReviewError
-from .views_review import _fail, _render_review, _review_filing
+from .views_review import _fail, _render_review, _review_filing, review_step
 
 
 def _partial_checks(request, filing):
@@ -76,16 +76,11 @@ def review_compliance(request, pk: int):
     filing = _review_filing(request, pk)
     review_services.require_city_reviewer(request.user, filing.unit)
     form = ComplianceForm(request.POST, verifications={c.item: c for c in filing.compliance_checks.all()})
-    if not form.is_valid():
-        messages.error(request, _("The verification was not saved: see the items marked in red."))
-        return _render_review(request, filing, compliance_form=form, status=400)
-    try:
-        review_services.record_compliance(filing, form.verifications(), actor=request.user)
-    except ReviewError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The compliance verification was saved."))
-    return redirect("reviews:review_filing", pk=filing.pk)
+    return review_step(
+        request, filing, form, "compliance_form",
+        lambda: review_services.record_compliance(filing, form.verifications(), actor=request.user),
+        invalid=_("The verification was not saved: see the items marked in red."),
+        done=_("The compliance verification was saved."))
 
 
 @login_required
@@ -94,14 +89,9 @@ def review_disposition(request, pk: int):
     filing = _review_filing(request, pk)
     review_services.require_city_reviewer(request.user, filing.unit)
     form = DispositionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The disposition was not saved: see the fields marked in red."))
-        return _render_review(request, filing, disposition_form=form, status=400)
-    try:
-        review_services.record_disposition(filing, form.cleaned_data["disposition"], form.cleaned_data["note"],
-                                           actor=request.user)
-    except ReviewError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The disposition was recorded."))
-    return redirect("reviews:review_filing", pk=filing.pk)
+    return review_step(
+        request, filing, form, "disposition_form",
+        lambda: review_services.record_disposition(filing, form.cleaned_data["disposition"],
+                                                   form.cleaned_data["note"], actor=request.user),
+        invalid=_("The disposition was not saved: see the fields marked in red."),
+        done=_("The disposition was recorded."))
