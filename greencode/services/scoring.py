@@ -5,17 +5,18 @@ The whole run is one transaction: readers see the previous finished run until th
 failure leaves the previous run as it was (the failed ScoreRun row is kept, marked failed, for operators).
 
 Phases (each one statement or a few, whatever the cohort size):
-1. eligibility — every factory of the cohort, with its no-code reason or none (a temporary table);
+1. eligibility — every factory of the cohort, with its no-code reason or none (a working table of the run);
 2. indicators  — per graded factory and scored indicator, a mid-rank percentile in the better direction
    within the peer group (division → MIIT group → cohort below 10 peers), or the linear 基准值/引领值 score
    where the province set them; then the weighted composite over the indicators that apply (one statement
-   of window functions and a GROUP BY, into a temporary table). v1: an indicator applies where the factory
+   of window functions and a GROUP BY, into a working table). v1: an indicator applies where the factory
    reported it. v1.1 (against omission): every indicator of greencode.applicability applies; one left blank
    scores 0 and counts as the worst value among its peers, so leaving a weak value out never helps;
 3. write       — ranks, overall and industry mid-rank percentiles and grades, inserted as the run's Score
    rows in one INSERT … SELECT;
 4. sensitivity — how many grades change when one indicator group's weight moves ±10 % (recomputed from the
-   sub-scores in one read, greencode.services.sensitivity), stored on the run;
+   sub-scores in one read, greencode.services.sensitivity, in a thread while the scores are written), stored
+   on the run;
 5. codes       — applied-for codes of the cohort follow the new grade (or are revoked with the reason).
 """
 
@@ -26,6 +27,7 @@ import logging
 import math
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -173,14 +175,21 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | 
     t0 = time.perf_counter()
     try:
         with transaction.atomic():
-            _tune()
-            _phase(timings, "eligibility", _eligibility, campaign, level)
+            tables = _tune(run)
+            _phase(timings, "eligibility", _eligibility, campaign, level, tables)
             _phase(timings, "indicators", _indicators, run, weights, benchmarks, not_applicable)
-            graded = _phase(timings, "write", _write, run)
-            _phase(timings, "summary", _summary, run, graded)
-            _phase(timings, "sensitivity", _sensitivity, run)
+            # The sensitivity figure is plain Python over one read of the sub-scores: it is computed in a
+            # thread while the database writes the scores (the thread never touches the database).
+            figure_args = _phase(timings, "sensitivity", _sensitivity_inputs, run)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                figure = pool.submit(sensitivity.figure, *figure_args)
+                graded = _phase(timings, "write", _write, run)
+                _phase(timings, "summary", _summary, run, graded)
+                t = time.perf_counter()
+                run.sensitivity = figure.result()
+                timings["sensitivity"] = round(timings["sensitivity"] + time.perf_counter() - t, 4)
             _phase(timings, "codes", _follow_codes, run)
-            _drop_temp()
+            _drop(tables)
             run.status = RUN_MACHINE.check("finish", run.status)
             run.finished_at = timezone.now()
             timings["total"] = round(time.perf_counter() - t0, 4)
@@ -202,7 +211,24 @@ def _phase(timings, name, fn, *args):
     return result
 
 
-TEMP_TABLES = ("gc_elig", "gc_unit")
+@dataclass(frozen=True)
+class _Tables:
+    """A run's two working tables, named after the run: `elig` (one row per factory of the cohort, with its
+    no-code reason) and `unit` (one row per graded factory: its sub-scores and composite). On PostgreSQL they
+    are unlogged tables, which the parallel workers of a query can read (a temporary table they cannot), so
+    the big sort of the indicator phase is shared among the cores; the names keep two cohorts' runs apart; both
+    are dropped before the run commits (a rollback drops them too). On SQLite, temporary tables."""
+
+    elig: str
+    unit: str
+
+    def create(self, name: str, select: str) -> str:
+        kind = "UNLOGGED" if connection.vendor == "postgresql" else "TEMPORARY"
+        return f"CREATE {kind} TABLE {name} AS {select}"
+
+
+def _tables(run: ScoreRun) -> _Tables:
+    return _Tables(f"gc_elig_{int(run.pk)}", f"gc_unit_{int(run.pk)}")
 
 
 def _exec(sql: str, params=None) -> None:
@@ -216,16 +242,23 @@ def _scalar(sql: str, params=None):
         return cursor.fetchone()[0]
 
 
-def _tune() -> None:
-    """PostgreSQL: sort the windows in memory (a tuning setting for this transaction only)."""
+def _tune(run: ScoreRun) -> _Tables:
+    """PostgreSQL: sort the windows in memory and let the indicator phase's scan, join and sort run in
+    parallel workers (tuning settings for this transaction only). Returns the run's working tables."""
     if connection.vendor == "postgresql":
         _exec("SET LOCAL work_mem = '512MB'")
         _exec("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
-    _drop_temp()
+        # The default cost of passing a row from a worker to the leader (0.1) keeps the planner from sharing a
+        # sort whose every row goes back to the leader; measured, sharing it is faster (bench/README.md).
+        _exec("SET LOCAL parallel_setup_cost = 0")
+        _exec("SET LOCAL parallel_tuple_cost = 0.001")
+    tables = _tables(run)
+    _drop(tables)
+    return tables
 
 
-def _drop_temp() -> None:
-    for name in TEMP_TABLES:
+def _drop(tables: _Tables) -> None:
+    for name in (tables.elig, tables.unit):
         _exec(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -236,14 +269,13 @@ def _analyze(*tables: str) -> None:
             _exec(f"ANALYZE {table}")
 
 
-def _eligibility(campaign: Campaign, level: str) -> None:
-    """gc_elig: every factory of the cohort with its no-code reason ('' when it is graded)."""
+def _eligibility(campaign: Campaign, level: str, tables: _Tables) -> None:
+    """tables.elig: every factory of the cohort with its no-code reason ('' when it is graded)."""
     unit, ind, filing = _t(Unit._meta.db_table), _t(Industry._meta.db_table), _t(Filing._meta.db_table)
     fi, flag = _t(FilingIndicator._meta.db_table), _t(DataFlag._meta.db_table)
     inc, camp = _t(IncidentReport._meta.db_table), _t(Campaign._meta.db_table)
     since = dt.date(campaign.year - 1, 1, 1)
-    sql = f"""
-    CREATE TEMPORARY TABLE gc_elig AS
+    sql = tables.create(tables.elig, f"""
     SELECT u.id AS unit_id, f.id AS filing_id, u.industry_id AS industry_id, i.{_t("group")} AS grp,
       CASE
         WHEN u.status = %s THEN %s
@@ -262,7 +294,7 @@ def _eligibility(campaign: Campaign, level: str) -> None:
     WHERE u.kind = %s AND u.level = %s
       AND (f.id IS NOT NULL OR (u.status = %s AND u.year_listed < %s)
            OR (u.status = %s AND (u.status_date IS NULL OR u.status_date >= %s)))
-    """
+    """)
     params = [
         UnitStatus.REMOVED, NoCodeReason.REMOVED,
         campaign.year, since, NoCodeReason.INCIDENT,
@@ -275,7 +307,7 @@ def _eligibility(campaign: Campaign, level: str) -> None:
         UnitStatus.REMOVED, since,
     ]
     _exec(sql, params)
-    _analyze("gc_elig")
+    _analyze(tables.elig)
 
 
 # A LIMIT no cohort reaches: it keeps the planner from copying the sub-score expression into each of the
@@ -297,14 +329,14 @@ def _mid_rank(suffix: str, blanks: bool) -> str:
     return f"CAST(50 * ({counts}) AS DOUBLE PRECISION) / {peers}"
 
 
-def _peer_counts() -> list[tuple]:
-    """(indicator index, industry id, MIIT group, graded factories reporting it), read from gc_unit (one row
+def _peer_counts(tables: _Tables) -> list[tuple]:
+    """(indicator index, industry id, MIIT group, graded factories reporting it), read from tables.unit (one row
     per graded factory, a sub-score column per indicator: NULL where it does not apply)."""
     counts = ", ".join(f"COUNT(u.s_{c})" for c in SCORED_CODES)
     with connection.cursor() as cursor:
         cursor.execute(f"""
         SELECT e.industry_id, e.grp, {counts}
-        FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
+        FROM {tables.unit} u JOIN {tables.elig} e ON e.unit_id = u.unit_id
         GROUP BY e.industry_id, e.grp
         """)
         rows = cursor.fetchall()
@@ -360,11 +392,12 @@ class _Cohort:
     benchmarks: list
     peers: list[tuple] | None  # v1.1: applicable_peers(); v1: None (the peers are the factories reporting it)
     not_applicable: dict[int, list[int]]  # v1.1: {indicator index: industries where it does not apply}
+    tables: _Tables
 
 
 def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
                 not_applicable: list[tuple[int, str]] | None = None) -> None:
-    """gc_unit: per graded factory, its sub-score per scored indicator and its composite, from one pass of
+    """tables.unit: per graded factory, its sub-score per scored indicator and its composite, from one pass of
     window functions over the reported values and one GROUP BY.
 
     Each sub-score is a mid-rank percentile in the better direction within the peer group, widened from the
@@ -372,7 +405,7 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
     With `not_applicable` (v1.1, possibly empty), every other indicator applies to every graded factory: one
     left blank scores 0 and counts, for its peers, as ranking below every reported value.
     """
-    fi = _t(FilingIndicator._meta.db_table)
+    fi, tables = _t(FilingIndicator._meta.db_table), _tables(run)
     directions = {i.code: (1 if i.direction == HIGHER_IS_BETTER else -1) for i in scored_indicators()}
     codes = list(SCORED_CODES)
     index = {c: n for n, c in enumerate(codes)}
@@ -385,7 +418,7 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
             ctes, params = ctes + ",\n    " + na, params + na_params
             na_where = "AND NOT EXISTS (SELECT 1 FROM na WHERE na.industry_id = e.industry_id AND na.idx = dirs.idx)"
         with connection.cursor() as cursor:
-            cursor.execute("SELECT industry_id, grp, COUNT(*) FROM gc_elig WHERE reason = '' GROUP BY industry_id, grp")
+            cursor.execute(f"SELECT industry_id, grp, COUNT(*) FROM {tables.elig} WHERE reason = '' GROUP BY industry_id, grp")
             peers = applicable_peers(cursor.fetchall(), len(codes), pairs)
         for industry, idx in pairs:
             na_by_code.setdefault(idx, []).append(industry)
@@ -398,28 +431,28 @@ def _indicators(run: ScoreRun, weights: dict[str, float], benchmarks: list,
              CAST(x.value AS DOUBLE PRECISION) * dirs.dir AS better
       FROM {fi} x
       JOIN dirs ON dirs.code = x.code
-      JOIN gc_elig e ON e.filing_id = x.filing_id
+      JOIN {tables.elig} e ON e.filing_id = x.filing_id
       WHERE e.reason = '' {na_where}
     )"""
-    cohort = _Cohort(reported, params, codes, index, weights, benchmarks, peers, na_by_code)
+    cohort = _Cohort(reported, params, codes, index, weights, benchmarks, peers, na_by_code, tables)
     benchmarked = {(i, c) for i, c, _b, _l in benchmarks}
     # First pass with the division windows only (large cohorts need no more). peer_groups() alone decides each
     # (industry, indicator)'s peer group from the counts; where it widens any, a second pass scores every
     # factory by the group it chose (the SQL never re-decides).
     _unit_scores(cohort, None)
-    run.peer_groups = peer_groups(_peer_counts(), codes, benchmarked)
+    run.peer_groups = peer_groups(_peer_counts(tables), codes, benchmarked)
     wide = {(int(industry), index[code]): level for industry, per in run.peer_groups.items()
             for code, (level, _n) in per.items() if level in (PeerLevel.GROUP.value, PeerLevel.COHORT.value)}
     if wide:
-        _exec("DROP TABLE gc_unit")
+        _exec(f"DROP TABLE {tables.unit}")
         _unit_scores(cohort, wide)
-    if _scalar("SELECT COUNT(*) FROM gc_unit WHERE missing > 0 OR c IS NULL"):
+    if _scalar(f"SELECT COUNT(*) FROM {tables.unit} WHERE missing > 0 OR c IS NULL"):
         raise ScoringError("an indicator score could not be computed (check the baseline and leading values)")
-    _analyze("gc_unit")
+    _analyze(tables.unit)
 
 
 def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
-    """gc_unit from the division windows; with `wide` ({(industry id, indicator index): peer level}), the
+    """cohort.tables.unit from the division windows; with `wide` ({(industry id, indicator index): peer level}), the
     (industry, indicator) pairs it names are scored in the wider window peer_groups() chose for them."""
     codes, index, blanks = cohort.codes, cohort.index, cohort.peers is not None
     params = list(cohort.params)
@@ -476,8 +509,7 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
         weight_params.append(cohort.weights[c])
     params += weight_params * 2
     pivot = ",\n        ".join(columns)
-    sql = f"""
-    CREATE TEMPORARY TABLE gc_unit AS
+    sql = cohort.tables.create(cohort.tables.unit, f"""
     WITH {cohort.reported}{ctes},
     r AS (SELECT v.unit_id, v.industry_id, v.code, v.division_key, v.better{", v.dir" if cohort.benchmarks else ""},
             {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}),
@@ -496,7 +528,7 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
       ROUND(CAST(({" + ".join(numerator)}) / ({" + ".join(denominator)}) AS NUMERIC), 4) AS c,
       q.missing, {", ".join(f"q.s_{c}" for c in codes)}
     FROM q
-    """
+    """)
     _exec(sql, params)
 
 
@@ -506,8 +538,8 @@ def _write(run: ScoreRun) -> int:
     r = RANK in descending composite (1 + strictly higher); e = factories with the same composite; so the
     factories strictly lower number n − r + 1 − e, and the mid-rank percentile is 100 × (n − r + 1 − ½e) ÷ n.
     """
-    score = _t(Score._meta.db_table)
-    graded = _scalar("SELECT COUNT(*) FROM gc_unit")
+    score, tables = _t(Score._meta.db_table), _tables(run)
+    graded = _scalar(f"SELECT COUNT(*) FROM {tables.unit}")
     a_plus, a = cut_ranks(graded)
     sub_cols = ", ".join(f"s_{c}" for c in SCORED_CODES)
     sub_vals = ", ".join(f"r.s_{c}" for c in SCORED_CODES)
@@ -519,7 +551,7 @@ def _write(run: ScoreRun) -> int:
         RANK() OVER wi AS irk,
         COUNT(*) OVER (wi RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS ie,
         COUNT(*) OVER (wi RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ni
-      FROM gc_unit u JOIN gc_elig e ON e.unit_id = u.unit_id
+      FROM {tables.unit} u JOIN {tables.elig} e ON e.unit_id = u.unit_id
       WINDOW wo AS (ORDER BY u.c DESC), wi AS (PARTITION BY e.industry_id ORDER BY u.c DESC)
     )
     INSERT INTO {score} (run_id, unit_id, filing_id, industry_id, industry_group, reason, composite, rank,
@@ -529,7 +561,8 @@ def _write(run: ScoreRun) -> int:
       CAST(100.0 * (r.ni - r.irk + 1 - 0.5 * r.ie) / r.ni AS DOUBLE PRECISION),
       CASE WHEN r.rk IS NULL THEN '' WHEN r.rk <= %s THEN %s WHEN r.rk <= %s THEN %s ELSE %s END,
       {sub_vals}
-    FROM gc_elig e LEFT JOIN ranked r ON r.unit_id = e.unit_id
+    FROM {tables.elig} e LEFT JOIN ranked r ON r.unit_id = e.unit_id
+    ORDER BY e.unit_id
     """, [run.pk, graded, max(graded, 1), a_plus, Grade.A_PLUS, a, Grade.A, Grade.B])
     return graded
 
@@ -556,12 +589,13 @@ def indicator_groups(weights: dict[str, float]) -> dict[str, list[str]]:
     return groups
 
 
-def _sensitivity(run: ScoreRun) -> None:
-    """run.sensitivity: per group, the grades that change when its weight moves up or down 10 %. Read from
-    gc_unit: per factory its composite and each group's Σwᵢsᵢ, and each group's Σwᵢ over the indicators that
+def _sensitivity_inputs(run: ScoreRun) -> tuple:
+    """The arguments of sensitivity.figure() for run.sensitivity: per group, the grades that change when its
+    weight moves up or down 10 %. Read from
+    the run's working table: per factory its composite and each group's Σwᵢsᵢ, and each group's Σwᵢ over the indicators that
     apply — one value for the whole cohort where it is the same for every factory (v1.1 without exceptions),
     which a first, one-row query finds out."""
-    groups = indicator_groups(run.weights)
+    groups, table = indicator_groups(run.weights), _tables(run).unit
     totals, weights, params_totals, params_weights = [], [], [], []
     for codes in groups.values():
         totals.append(" + ".join(f"%s * COALESCE(s_{c}, 0)" for c in codes))
@@ -570,7 +604,7 @@ def _sensitivity(run: ScoreRun) -> None:
         params_weights += [run.weights[c] for c in codes]
     with connection.cursor() as cursor:
         spread = ", ".join(f"MIN({w}), MAX({w})" for w in weights)
-        cursor.execute(f"SELECT {spread} FROM gc_unit", [p for c in groups.values() for p in
+        cursor.execute(f"SELECT {spread} FROM {table}", [p for c in groups.values() for p in
                                                          [run.weights[x] for x in c] * 2])
         bounds = cursor.fetchone()
         same = [bounds[2 * i] is not None and bounds[2 * i] == bounds[2 * i + 1] for i in range(len(groups))]
@@ -578,7 +612,7 @@ def _sensitivity(run: ScoreRun) -> None:
         varying_params = [p for (codes, fixed) in zip(groups.values(), same, strict=True) if not fixed
                           for p in [run.weights[c] for c in codes]]
         columns = ", ".join(f"CAST({col} AS DOUBLE PRECISION)" for col in [*totals, *varying])
-        cursor.execute(f"SELECT CAST(c AS DOUBLE PRECISION), {columns} FROM gc_unit",
+        cursor.execute(f"SELECT CAST(c AS DOUBLE PRECISION), {columns} FROM {table}",
                        params_totals + varying_params)
         rows = cursor.fetchall()
     values = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(totals) + len(varying))
@@ -590,7 +624,7 @@ def _sensitivity(run: ScoreRun) -> None:
             weight, next_varying = values[next_varying], next_varying + 1
         sums[group] = (values[1 + i], weight)
     group_weights = {group: round(sum(run.weights[c] for c in codes), 4) for group, codes in groups.items()}
-    run.sensitivity = sensitivity.figure(values[0], sums, group_weights, run.rank_a_plus, run.rank_a)
+    return (values[0], sums, group_weights, *cut_ranks(len(rows)))
 
 
 def _follow_codes(run: ScoreRun) -> None:
