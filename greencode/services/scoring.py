@@ -319,13 +319,13 @@ DIVISION_KEY = 1_000_000_000  # (indicator index, industry id) as one integer: i
 def _mid_rank(suffix: str, blanks: bool) -> str:
     """100 × (strictly worse + ½ × equal incl. itself) ÷ peers = 50 × (worse + worse-or-equal) ÷ peers, from
     RANK, CUME_DIST and COUNT of one window over the reported values: integers, then one division in double
-    precision. With `blanks` (v1.1) the peers are pn.n_<suffix>, every graded factory of the window's
+    precision. With `blanks` (v1.1) the peers are r.pn_<suffix> (pn's n_<suffix>), every graded factory of the window's
     partition to which the indicator applies: those that left it blank rank below every value, so they add
     (peers − reported) to both counts (they have no row of their own: a blank scores 0)."""
     counts = f"r.rk_{suffix} - 1 + CAST(ROUND(r.cd_{suffix} * r.n_{suffix}) AS INTEGER)"
     peers = f"r.n_{suffix}"
     if blanks:
-        counts, peers = f"2 * (pn.n_{suffix} - r.n_{suffix}) + {counts}", f"pn.n_{suffix}"
+        counts, peers = f"2 * (r.pn_{suffix} - r.n_{suffix}) + {counts}", f"r.pn_{suffix}"
     return f"CAST(50 * ({counts}) AS DOUBLE PRECISION) / {peers}"
 
 
@@ -456,12 +456,14 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
     (industry, indicator) pairs it names are scored in the wider window peer_groups() chose for them."""
     codes, index, blanks = cohort.codes, cohort.index, cohort.peers is not None
     params = list(cohort.params)
-    ctes, joins = "", []
+    ctes, joins, source = "", [], "v"
     if blanks:
         # a cohort with nobody graded has no peers: one row that matches no division keeps the SQL valid
         pn, pn_params = _values_cte("pn", ("division_key", "n_d", "n_g", "n_c"), cohort.peers or [(-1, 0, 0, 0)])
         ctes, params = ctes + ", " + pn, params + pn_params
-        joins.append("JOIN pn ON pn.division_key = r.division_key")
+        # joined before the windows, not after: the join then runs in the parallel workers, not in the leader
+        source = ("(SELECT v.*, pn.n_d AS pn_d, pn.n_g AS pn_g, pn.n_c AS pn_c FROM v "
+                  "JOIN pn ON pn.division_key = v.division_key) v")
     bm_case = ""
     if cohort.benchmarks:
         bm_cte, bm_params = _values_cte("bm", ("industry_id", "code", "base", "lead"),
@@ -511,8 +513,8 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
     pivot = ",\n        ".join(columns)
     sql = cohort.tables.create(cohort.tables.unit, f"""
     WITH {cohort.reported}{ctes},
-    r AS (SELECT v.unit_id, v.industry_id, v.code, v.division_key, v.better{", v.dir" if cohort.benchmarks else ""},
-            {", ".join(windows)} FROM v WINDOW {", ".join(window_defs)}),
+    r AS (SELECT v.unit_id, v.industry_id, v.code, v.division_key, v.better{", v.dir" if cohort.benchmarks else ""}
+            {", v.pn_d, v.pn_g, v.pn_c" if blanks else ""}, {", ".join(windows)} FROM {source} WINDOW {", ".join(window_defs)}),
     p AS (
       SELECT r.unit_id, r.industry_id, r.code, CAST({expression} AS DOUBLE PRECISION) AS points
       FROM r {" ".join(joins)}
@@ -568,10 +570,12 @@ def _write(run: ScoreRun) -> int:
 
 
 def _summary(run: ScoreRun, graded: int) -> None:
-    scores = Score.objects.filter(run=run)
-    grades = {g: n for g, n in scores.filter(reason="").values_list("grade").annotate(n=Count("id")).order_by()}
-    reasons = {r: n for r, n in scores.exclude(reason="").values_list("reason").annotate(n=Count("id")).order_by()}
-    cuts = {g: c for g, c in scores.filter(reason="").values_list("grade").annotate(c=Min("composite")).order_by()}
+    # one pass over the run's scores: per (reason, grade), how many and the lowest composite
+    rows = (Score.objects.filter(run=run).values_list("reason", "grade")
+            .annotate(n=Count("id"), low=Min("composite")).order_by())
+    grades = {g: n for reason, g, n, _low in rows if not reason}
+    reasons = {reason: n for reason, _g, n, _low in rows if reason}
+    cuts = {g: low for reason, g, _n, low in rows if not reason}
     run.inputs = sum(grades.values()) + sum(reasons.values())
     run.graded = graded
     run.rank_a_plus, run.rank_a = cut_ranks(graded)
