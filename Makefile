@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1:8000
 PORTAL_BASE_URL ?= http://$(subst 0.0.0.0,127.0.0.1,$(HOST))
 PORTAL_HOST := $(firstword $(subst :, ,$(patsubst https://%,%,$(patsubst http://%,%,$(PORTAL_BASE_URL)))))
 
-.PHONY: install bench-deps run test test-all lint audit messages bench mutation worker beat clean
+.PHONY: install system bench-deps run test test-all lint audit messages bench mutation worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+## The Debian packages beyond Python (PDF fonts and libraries, the document tests' tools): installed with apt-get
+## when missing and run as root, otherwise the apt-get command is printed (tools/system_packages.sh).
+system:
+	@bash tools/system_packages.sh
 
 # pandas and numpy for the portal-versus-pandas benchmark only (not runtime dependencies of the portal).
 $(BENCH_STAMP): requirements-bench.txt $(STAMP)
@@ -32,7 +37,7 @@ bench-deps: install $(BENCH_STAMP)
 
 ## Serve the portal on SQLite with demo data and demo accounts (http://127.0.0.1:8000; HOST=0.0.0.0:8000 and
 ## PORTAL_BASE_URL=http://<this machine's address>:8000 to open it from a phone on the same network).
-run: install
+run: install system
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --once
 	DJANGO_DEBUG=1 PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
@@ -40,7 +45,7 @@ run: install
 	  $(BIN)/python manage.py runserver $(HOST)
 
 ## The whole test suite. Set DATABASE_URL / CELERY_BROKER_URL / REQUIRE_SERVICES=1 for the service run.
-test: install
+test: install system
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
