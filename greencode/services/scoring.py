@@ -497,20 +497,30 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
     expression = _mid_rank("d", blanks)
     if bm_case or points:
         expression = f"CASE {bm_case} {' '.join(points)} ELSE {expression} END"
-    columns, numerator, denominator, weight_params = [], [], [], []
+    columns, applied, numerator, denominator, weight_params = [], [], [], [], []
     for c in codes:
-        value = f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END)"
+        columns.append(f"MAX(CASE WHEN p.code = {index[c]} THEN p.points END) AS s_{c}")
         if blanks:  # v1.1: a blank that applies scores 0; where the indicator does not apply, NULL
-            value = f"COALESCE({value}, 0.0)"
+            value = f"COALESCE(q.s_{c}, 0.0)"
             excluded = cohort.not_applicable.get(index[c])
             if excluded:
-                value = f"CASE WHEN p.industry_id IN ({', '.join(str(int(i)) for i in excluded)}) THEN NULL ELSE {value} END"
-        columns.append(f"{value} AS s_{c}")
+                value = f"CASE WHEN e.industry_id IN ({', '.join(str(int(i)) for i in excluded)}) THEN NULL ELSE {value} END"
+            applied.append(f"{value} AS s_{c}")
         numerator.append(f"%s * COALESCE(q.s_{c}, 0)")
         denominator.append(f"CASE WHEN q.s_{c} IS NULL THEN 0 ELSE %s END")
         weight_params.append(cohort.weights[c])
     params += weight_params * 2
     pivot = ",\n        ".join(columns)
+    # v1.1: every graded factory, also one none of whose reported values applies (it has no row in p: it scores
+    # 0 on each indicator that applies, all of them blanks)
+    scored, qa = "q", ""
+    if blanks:
+        scored, qa = "qa q", f""",
+    qa AS (
+      SELECT e.unit_id, COALESCE(q.missing, 0) AS missing, {", ".join(applied)}
+      FROM {cohort.tables.elig} e LEFT JOIN q ON q.unit_id = e.unit_id
+      WHERE e.reason = ''
+    )"""
     sql = cohort.tables.create(cohort.tables.unit, f"""
     WITH {cohort.reported}{ctes},
     r AS (SELECT v.unit_id, v.industry_id, v.code, v.division_key, v.better{", v.dir" if cohort.benchmarks else ""}
@@ -525,11 +535,11 @@ def _unit_scores(cohort: _Cohort, wide: dict | None) -> None:
         {pivot}
       FROM p
       GROUP BY p.unit_id, p.industry_id
-    )
+    ){qa}
     SELECT q.unit_id AS unit_id,
       ROUND(CAST(({" + ".join(numerator)}) / ({" + ".join(denominator)}) AS NUMERIC), 4) AS c,
       q.missing, {", ".join(f"q.s_{c}" for c in codes)}
-    FROM q
+    FROM {scored}
     """)
     _exec(sql, params)
 
