@@ -52,7 +52,8 @@ def _tables() -> dict:
 def cpu_seconds() -> float | None:
     """CPU time so far of this process and of its database backend (user + system), or None when the backend
     is not on this machine. On a shared machine CPU time is steadier than wall time: it does not count the
-    time a process waits for a core."""
+    time a process waits for a core. It does not count PostgreSQL's parallel workers either, which the
+    portal's indicator phase uses: its CPU seconds are then too low, so compare the wall times."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
