@@ -61,12 +61,14 @@ def load_config(root: Path = ROOT) -> dict:
 
 
 def rule_modules(config: dict) -> list[str]:
-    """The files that [tool.mutmut] only_mutate selects, relative to the project root."""
+    """The files that [tool.mutmut] only_mutate selects and do_not_mutate does not, relative to the project root."""
     found = []
+    skipped = config["mutmut"].get("do_not_mutate", [])
     for source in config["mutmut"]["source_paths"]:
         for path in sorted((ROOT / source).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
-            if any(fnmatch.fnmatch(relative, pattern) for pattern in config["mutmut"]["only_mutate"]):
+            if (any(fnmatch.fnmatch(relative, pattern) for pattern in config["mutmut"]["only_mutate"])
+                    and not any(fnmatch.fnmatch(relative, pattern) for pattern in skipped)):
                 found.append(relative)
     return found
 
