@@ -4,12 +4,14 @@ counted apart and throttled harder, keyed on the trusted client address, held in
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.urls import reverse
 
+from greencode import ratelimit
 from greencode.services import codes
 from tests.greencode.test_views import cohort, issued
 
@@ -18,10 +20,14 @@ pytestmark = pytest.mark.django_db
 API = "greencode:verify_api"
 PAGE = "greencode:verify"
 MISSES = "您的地址查询的编号多次未找到。编号查询已暂停 10 分钟；链接和二维码仍可使用。"
+# The budget is per calendar minute: the tests read the limiter's clock at one fixed instant, so that a minute
+# that ends between two requests (a slow machine, a subprocess starting) cannot hand out a fresh budget.
+NOW = 1_900_000_020.0
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):
+def _fresh_cache(settings, monkeypatch):
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: NOW))
     settings.GREENCODE_VERIFY_RATE = 5
     settings.GREENCODE_VERIFY_MISS_LIMIT = 3
     settings.GREENCODE_VERIFY_MISS_WINDOW = 600
@@ -150,6 +156,8 @@ def test_ratelimit_budget_spent_in_another_process_is_spent_here(client, genuine
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'greenmfg.settings'; django.setup()\n"
         "from django.conf import settings; from django.test import RequestFactory\n"
         f"settings.CACHES['default']['KEY_PREFIX'] = {prefix!r}\n"
+        "import types, greencode.ratelimit as rl\n"
+        f"rl.time = types.SimpleNamespace(time=lambda: {NOW!r})\n"
         "from greencode.ratelimit import within_budget\n"
         "print([within_budget(RequestFactory().get('/', REMOTE_ADDR='127.0.0.1')) for _ in range(5)])\n"
     )
