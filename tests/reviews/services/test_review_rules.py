@@ -488,3 +488,69 @@ def test_accept_filing_refuses_with_every_problem_at_once(campaign, gz_unit, gz_
     assert str(exc.value) == " ".join(review_services.acceptance_problems(filing))
     assert str(exc.value).count("。") == 3
     assert Filing.objects.get(pk=filing.pk).state == FilingState.SUBMITTED
+
+
+# --- an unchanged item among changed ones is skipped, the others still saved ------------------------------------
+
+def test_record_checks_saves_the_changed_verdicts_after_an_unchanged_one(filing, gz_reviewer):
+    review_services.record_checks(filing, {ENERGY: (CheckVerdict.COMPLIANT, "")}, actor=gz_reviewer)
+    saved = review_services.record_checks(filing, {ENERGY: (CheckVerdict.COMPLIANT, ""),
+                                                   CO2: (CheckVerdict.NON_COMPLIANT, "超标")}, actor=gz_reviewer)
+    assert [(c.code, c.verdict) for c in saved] == [(ENERGY, CheckVerdict.COMPLIANT), (CO2, CheckVerdict.NON_COMPLIANT)]
+    assert sorted(IndicatorCheck.objects.values_list("code", "verdict")) == [
+        (CO2, CheckVerdict.NON_COMPLIANT), (ENERGY, CheckVerdict.COMPLIANT)]
+    assert _review_log(filing)[-1][4] == "单位产值碳排放量：不符合"
+
+
+def test_record_flag_verdicts_saves_the_changed_verdicts_after_an_unchanged_one(filing, gz_reviewer):
+    first, second = _flag(filing), _flag(filing, CO2)
+    review_services.record_flag_verdicts(filing, {first.pk: (FlagVerdict.CONFIRMED, "")}, actor=gz_reviewer)
+    assert review_services.record_flag_verdicts(filing, {first.pk: (FlagVerdict.CONFIRMED, ""),
+                                                         second.pk: (FlagVerdict.REJECTED, "")}, actor=gz_reviewer) == 1
+    second.refresh_from_db()
+    assert second.verdict == FlagVerdict.REJECTED
+
+
+def test_record_compliance_saves_the_changed_items_after_an_unchanged_one(filing, gz_reviewer):
+    review_services.record_compliance(filing, {ComplianceItem.PENALTIES: _verification()}, actor=gz_reviewer)
+    saved = review_services.record_compliance(filing, {
+        ComplianceItem.PENALTIES: _verification(), ComplianceItem.RECTIFICATION: _verification(
+            source=ComplianceSource.ENERGY_INSPECTION)}, actor=gz_reviewer)
+    assert [c.item for c in saved] == [ComplianceItem.PENALTIES, ComplianceItem.RECTIFICATION]
+    assert sorted(ComplianceCheck.objects.values_list("item", "source")) == [
+        (ComplianceItem.PENALTIES, ComplianceSource.CREDIT_CHINA),
+        (ComplianceItem.RECTIFICATION, ComplianceSource.ENERGY_INSPECTION)]
+
+
+def test_record_disposition_without_a_note_keeps_none(campaign, gz_unit, gz_reviewer):
+    filing = _declared(campaign, gz_unit, penalised=True)
+    with pytest.raises(ReviewError) as exc:
+        review_services.record_disposition(filing, Disposition.NO_ACTION, actor=gz_reviewer)
+    assert str(exc.value) == "请说明为何既不报告事故也不提出调整意见。"
+    review_services.save_proposal(campaign, gz_unit, {"outcome": "keep"}, actor=gz_reviewer)
+    review_services.record_disposition(filing, Disposition.PROPOSAL, actor=gz_reviewer)
+    assert Filing.objects.get(pk=filing.pk).disposition_note == ""
+
+
+# --- the usual case in one action -------------------------------------------------------------------------------
+
+@pytest.fixture
+def clean_filing(campaign, gz_unit, gz_reviewer):
+    """A submitted filing whose every key indicator has a suggested verdict (last year's accepted values)."""
+    review_services.accept_with_suggestions(submitted_filing(open_campaign(2029), gz_unit), actor=gz_reviewer,
+                                            overrides=all_compliant(Filing(unit=gz_unit)))
+    return submitted_filing(campaign, gz_unit)
+
+
+def test_accept_with_suggestions_applies_the_overrides_and_the_comment(clean_filing, gz_reviewer):
+    review_services.accept_with_suggestions(clean_filing, actor=gz_reviewer, comment="资料齐全",
+                                            overrides={CO2: (CheckVerdict.NON_COMPLIANT, "碳排放核算有误")})
+    assert clean_filing.checks.get(code=CO2).verdict == CheckVerdict.NON_COMPLIANT
+    assert clean_filing.checks.filter(verdict=CheckVerdict.COMPLIANT).count() == 14
+    assert _review_log(clean_filing)[-1] == ("accept", "submitted", "accepted", gz_reviewer, "资料齐全")
+
+
+def test_accept_with_suggestions_without_a_comment_audits_none(clean_filing, gz_reviewer):
+    review_services.accept_with_suggestions(clean_filing, actor=gz_reviewer)
+    assert _review_log(clean_filing)[-1] == ("accept", "submitted", "accepted", gz_reviewer, "")
+    assert Filing.objects.get(pk=clean_filing.pk).state == FilingState.ACCEPTED
