@@ -554,3 +554,40 @@ def test_accept_with_suggestions_without_a_comment_audits_none(clean_filing, gz_
     review_services.accept_with_suggestions(clean_filing, actor=gz_reviewer)
     assert _review_log(clean_filing)[-1] == ("accept", "submitted", "accepted", gz_reviewer, "")
     assert Filing.objects.get(pk=clean_filing.pk).state == FilingState.ACCEPTED
+
+
+# --- the district's first review: its reviewer checks and judges flags where the city reviews through districts ---
+
+@pytest.mark.parametrize("through_districts", [True, False])
+def test_a_district_reviewer_checks_and_judges_flags_only_where_the_city_reviews_through_districts(
+        campaign, gz_reviewer, through_districts):
+    tianhe = factories.district("天河区", "广州市")
+    reviewer = factories.district_user("天河区", "th", "广州市")
+    filing = submitted_filing(campaign, factories.UnitFactory(city=tianhe.city, district=tianhe))
+    flag = _flag(filing)
+    if through_districts:
+        districts.set_district_review(campaign, tianhe.city, True, actor=gz_reviewer)
+    steps = (lambda: review_services.record_checks(filing, {ENERGY: (CheckVerdict.COMPLIANT, "")}, actor=reviewer),
+             lambda: review_services.record_flag_verdicts(filing, {flag.pk: (FlagVerdict.CONFIRMED, "")}, actor=reviewer))
+    for step in steps:
+        if through_districts:
+            step()
+        else:
+            with pytest.raises(Exception) as exc:
+                step()
+            assert type(exc.value).__name__ == "PermissionDenied"
+    expected = [("check", reviewer), ("flag_verdict", reviewer)] if through_districts else []
+    assert [(row[0], row[3]) for row in _review_log(filing)] == expected
+
+
+# --- the queue ----------------------------------------------------------------------------------------------------
+
+def test_next_in_queue_after_the_last_city_wraps_to_the_first_even_past_an_earlier_citys_namesake(campaign, province):
+    guangzhou, shenzhen = factories.city("广州市"), factories.city("深圳市")
+    last = submitted_filing(campaign, factories.UnitFactory(city=shenzhen, name="工厂X"))
+    namesake = submitted_filing(campaign, factories.UnitFactory(city=guangzhou, name="工厂X"))  # a higher pk
+    first = submitted_filing(campaign, factories.UnitFactory(city=guangzhou, name="工厂A"))
+    assert list(review_services.queue(province, campaign)) == [first, namesake, last]
+    assert review_services.next_in_queue(province, last) == first
+    assert review_services.next_in_queue(province, first) == namesake
+
