@@ -406,5 +406,14 @@ def test_accept_suggestions_uses_the_rows_it_is_given(campaign, gz_unit, gz_revi
 
     rows = [row for row in context.filing_context(filing) if row.code == ENERGY]
     saved = review_services.accept_suggestions(filing, actor=gz_reviewer, rows=rows)
-    assert [(c.code, c.verdict) for c in saved] == [(ENERGY, CheckVerdict.COMPLIANT)]
-    assert list(filing.checks.values_list("code", flat=True)) == [ENERGY]
+    assert [(c.code, c.verdict, c.note) for c in saved] == [(ENERGY, CheckVerdict.COMPLIANT, "")]
+    assert list(filing.checks.values_list("code", "note")) == [(ENERGY, "")]
+
+
+def test_accept_suggestions_with_nothing_to_suggest_records_nothing_in_any_state(campaign, gz_unit, gz_reviewer):
+    """Nothing to record is not a step: no check of the filing's state, no audit record (a stale page's click)."""
+    filing = submitted_filing(campaign, gz_unit)  # new to the portal: no suggestion
+    review_services.return_filing(filing, "请补充", actor=gz_reviewer)
+    returned = Filing.objects.get(pk=filing.pk)
+    assert review_services.accept_suggestions(returned, actor=gz_reviewer) == []
+    assert [t.action for t in audit.history(returned)] == ["return", "submit", "create"]
