@@ -347,6 +347,7 @@ def test_save_assessment_plans_then_updates_then_completes_with_an_audit_record_
             planned.completed_on) == (filing, gz_reviewer, "市工信局", "", "", None)
     review_services.save_assessment(filing, {"team": "市工信局、第三方", "findings": None}, actor=gz_reviewer,
                                     assessment=planned)
+    assert OnSiteAssessment.objects.values_list("team", "findings").get() == ("市工信局、第三方", "")
     review_services.save_assessment(filing, {"findings": "能耗偏高", "conclusion": "rectify", "completed_on": today},
                                     actor=gz_reviewer, assessment=planned)
     review_services.save_assessment(filing, {"findings": "能耗偏高，已复核"}, actor=gz_reviewer, assessment=planned)
