@@ -417,3 +417,30 @@ def test_accept_suggestions_with_nothing_to_suggest_records_nothing_in_any_state
     returned = Filing.objects.get(pk=filing.pk)
     assert review_services.accept_suggestions(returned, actor=gz_reviewer) == []
     assert [t.action for t in audit.history(returned)] == ["return", "submit", "create"]
+
+
+# --- one package per city per campaign -------------------------------------------------------------------------
+
+def test_each_city_and_each_campaign_has_a_package_of_its_own(campaign, gz_unit, sz_unit, gz_reviewer, sz_reviewer):
+    last_year = open_campaign(2029)
+    _kept(last_year, gz_unit, gz_reviewer)
+    old = review_services.submit_package(last_year, gz_unit.city, actor=gz_reviewer)
+    _kept(campaign, sz_unit, sz_reviewer)
+    shenzhens = review_services.submit_package(campaign, sz_unit.city, actor=sz_reviewer)
+    _kept(campaign, gz_unit, gz_reviewer)
+    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
+    assert package.pk not in (old.pk, shenzhens.pk)
+    assert sorted(CityPackage.objects.values_list("campaign__year", "city__name", "submitted_by__username")) == [
+        (2029, "广州市", "gz"), (2030, "广州市", "gz"), (2030, "深圳市", "sz")]
+    assert [row[0] for row in _log(package)] == ["submit"]
+    assert AdjustmentProposal.objects.get(campaign=campaign, unit=gz_unit).package == package
+
+
+def test_submit_package_without_a_note_or_a_reason(campaign, gz_unit, gz_reviewer):
+    _kept(campaign, gz_unit, gz_reviewer)
+    extra = factories.UnitFactory(city=gz_unit.city, name="未填报工厂")
+    with pytest.raises(ReviewError):
+        review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)  # an open item needs a reason
+    extra.delete()
+    review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
+    assert CityPackage.objects.values_list("note", "open_items", "open_items_reason").get() == ("", "", "")
