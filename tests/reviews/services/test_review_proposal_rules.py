@@ -197,6 +197,18 @@ def test_package_check_default_limit_is_ten_names(campaign):
     assert check.examples["not_filed"] == [u.name for u in units[:10]]
 
 
+def test_package_check_counts_only_its_own_citys_items(campaign, gz_unit, sz_unit, gz_reviewer):
+    _kept(campaign, gz_unit, gz_reviewer)
+    sz_filing = submitted_filing(campaign, sz_unit)
+    DataFlag.objects.create(filing=sz_filing, code=ENERGY, kind=FlagKind.YEAR_ON_YEAR, value=1)
+    factories.UnitFactory(city=sz_unit.city, name="深圳未填报")
+    check = review_services.package_check(campaign, gz_unit.city)
+    assert (check.unreviewed, check.not_filed, check.without_proposal, check.pending_flags, check.ok) == (
+        0, 0, 0, 0, True)
+    shenzhen = review_services.package_check(campaign, sz_unit.city)
+    assert (shenzhen.unreviewed, shenzhen.not_filed, shenzhen.without_proposal, shenzhen.pending_flags) == (1, 1, 2, 1)
+
+
 @pytest.mark.parametrize("item", ["unreviewed", "not_filed", "without_proposal", "pending_flags"])
 def test_package_check_is_not_ok_with_any_one_item_open(item):
     check = review_services.PackageCheck(**{item: 1})
