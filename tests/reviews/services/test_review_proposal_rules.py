@@ -122,6 +122,16 @@ def test_save_proposal_changes_the_same_proposal_and_audits_the_edit(campaign, g
     assert _log(stored) == [("propose", "", "draft", gz_reviewer, "变更名称"), ("edit", "draft", "draft", other, "移出名单")]
 
 
+def test_save_proposal_opens_this_campaigns_proposal_beside_last_years(campaign, gz_unit, gz_reviewer):
+    last_year = open_campaign(2029)
+    old = review_services.save_proposal(last_year, gz_unit, {"outcome": Outcome.KEEP}, actor=gz_reviewer)
+    new = review_services.save_proposal(campaign, gz_unit, {"outcome": Outcome.RECTIFY,
+                                                            "rectify_due": dt.date(2030, 12, 31)}, actor=gz_reviewer)
+    assert new.pk != old.pk
+    assert sorted(AdjustmentProposal.objects.values_list("campaign__year", "outcome")) == [
+        (2029, Outcome.KEEP), (2030, Outcome.RECTIFY)]
+
+
 def test_editing_a_default_proposal_makes_it_the_citys_own(gz_unit, gz_reviewer):
     campaign = Campaign.objects.create(year=2024, filing_opens=dt.date(2024, 1, 15), filing_due=dt.date(2024, 3, 10),
                                        city_review_due=dt.date(2024, 3, 31), province_report_due=dt.date(2024, 4, 15))
