@@ -466,3 +466,10 @@ def test_submit_package_without_a_note_or_a_reason(campaign, gz_unit, gz_reviewe
     extra.delete()
     review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer)
     assert CityPackage.objects.values_list("note", "open_items", "open_items_reason").get() == ("", "", "")
+
+
+def test_a_reason_given_with_nothing_open_is_not_kept(campaign, gz_unit, gz_reviewer):
+    _kept(campaign, gz_unit, gz_reviewer)
+    package = review_services.submit_package(campaign, gz_unit.city, actor=gz_reviewer, reason="以防万一")
+    assert CityPackage.objects.values_list("open_items", "open_items_reason").get() == ("", "")
+    assert _log(package) == [("submit", "", "on_time", gz_reviewer, "1 条调整意见")]
