@@ -592,3 +592,9 @@ def test_next_in_queue_after_the_last_city_wraps_to_the_first_even_past_an_earli
     assert review_services.next_in_queue(province, last) == first
     assert review_services.next_in_queue(province, first) == namesake
 
+
+
+def test_accept_filing_without_a_comment_audits_none(filing, gz_reviewer):
+    review_services.record_checks(filing, all_compliant(filing), actor=gz_reviewer)
+    review_services.accept_filing(filing, actor=gz_reviewer)
+    assert _review_log(filing)[-1] == ("accept", "submitted", "accepted", gz_reviewer, "")
