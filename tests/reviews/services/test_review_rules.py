@@ -598,3 +598,12 @@ def test_accept_filing_without_a_comment_audits_none(filing, gz_reviewer):
     review_services.record_checks(filing, all_compliant(filing), actor=gz_reviewer)
     review_services.accept_filing(filing, actor=gz_reviewer)
     assert _review_log(filing)[-1] == ("accept", "submitted", "accepted", gz_reviewer, "")
+
+
+def test_record_checks_again_with_the_same_note_padded_with_spaces_writes_nothing(filing, gz_reviewer):
+    """The note is stored stripped, so it is compared stripped (a command or task may pass it unstripped)."""
+    review_services.record_checks(filing, {ENERGY: (CheckVerdict.NON_COMPLIANT, " 超标 ")}, actor=gz_reviewer)
+    other = factories.city_user("广州市", "gz2")
+    review_services.record_checks(filing, {ENERGY: (CheckVerdict.NON_COMPLIANT, " 超标 ")}, actor=other)
+    assert IndicatorCheck.objects.values_list("note", "checked_by").get() == ("超标", gz_reviewer.pk)
+    assert len(_review_log(filing)) == 1
