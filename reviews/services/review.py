@@ -108,7 +108,7 @@ def record_checks(filing: Filing, verdicts: dict[str, tuple[str, str]], *, actor
         if not decision:
             raise ReviewError(f"{BY_CODE[code].label}: {decision.reason}")
         check = existing.get(code) or IndicatorCheck(filing=filing, code=code)
-        if check.pk and check.verdict == verdict and check.note == note:
+        if check.pk and check.verdict == verdict and check.note == note.strip():
             saved.append(check)
             continue
         check.verdict, check.note, check.checked_by = verdict, note.strip(), actor
