@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reviews import checks
 from reviews.enums import FilingState, FlagKind, FlagVerdict
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, PriorYearValue, Transition
 from reviews.services import filings as service
@@ -387,6 +388,18 @@ def test_save_prior_values_updates_and_removes_and_counts_only_what_it_stored(ca
     assert prior_values(gz_unit) == {(2021, CO2): (D("50"), enterprise), (2022, CO2): (D("49"), enterprise)}
 
 
+def test_save_prior_values_none_removes_only_that_units_value_of_that_year_and_code(campaign, gz_unit, sz_unit,
+                                                                                    enterprise):
+    filing = service.filing_for(campaign, gz_unit)
+    both_years = {2021: {ENERGY: D("21"), CO2: D("51")}, 2022: {ENERGY: D("22"), CO2: D("52")}}
+    service.save_prior_values(filing, both_years, actor=None)
+    service.save_prior_values(service.filing_for(campaign, sz_unit), {2021: {ENERGY: D("31")}}, actor=None)
+    assert service.save_prior_values(filing, {2021: {ENERGY: None}}, actor=enterprise) == 0
+    assert prior_values(gz_unit) == {(2021, CO2): (D("51"), None), (2022, ENERGY): (D("22"), None),
+                                     (2022, CO2): (D("52"), None)}
+    assert prior_values(sz_unit) == {(2021, ENERGY): (D("31"), None)}
+
+
 def test_save_prior_values_refused_once_the_filing_was_submitted(campaign, gz_unit, enterprise):
     filing = service.filing_for(campaign, gz_unit)
     service.save_filing(filing, totals(), actor=enterprise)
@@ -444,11 +457,14 @@ def test_apply_bulk_ignores_last_years_filing_of_the_unit(campaign, gz_reviewer,
 def test_apply_bulk_a_filing_no_longer_editable_is_one_problem_and_nothing_is_saved(campaign, gz_reviewer):
     draft_unit, submitted_unit, other = factories.UnitFactory.create_batch(3)
     Filing.objects.filter(pk=service.filing_for(campaign, submitted_unit).pk).update(state=FilingState.SUBMITTED)
-    bad = {**totals(), "renewable_energy_tce": D("300")}  # also physically impossible: not checked once refused
+    bad = {**totals(), "renewable_energy_tce": D("300")}  # physically impossible: not checked once refused
     problems = service.apply_bulk(campaign, [*rows([draft_unit]), *rows([submitted_unit], bad, first_row=4),
-                                             *rows([other], first_row=5)], actor=gz_reviewer, submit=False)
+                                             *rows([other], bad, first_row=5)], actor=gz_reviewer, submit=False)
     message = _("This filing is %(state)s and can no longer be changed.") % {"state": FilingState.SUBMITTED.label}
-    assert problems == [(4, "绿色工厂 · 统一社会信用代码", message)]
+    assert [p[:2] for p in problems] == [(4, "绿色工厂 · 统一社会信用代码"), (5, label("renewable_energy_tce"))]
+    assert problems[0][2] == message
+    impossible = checks.physical(Filing(campaign=campaign, unit=other, **bad))
+    assert problems[1][2] == str(impossible[0].message)
     assert Filing.objects.count() == 1
     assert not Filing.objects.filter(unit__in=[draft_unit, other]).exists()
 
