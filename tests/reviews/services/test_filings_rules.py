@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from reviews import checks
 from reviews.enums import FilingState, FlagKind, FlagVerdict
+from reviews.indicators import BY_CODE
 from reviews.models import Campaign, DataFlag, Filing, FilingIndicator, PriorYearValue, Transition
 from reviews.services import filings as service
 from reviews.services import review as review_services
@@ -270,6 +271,7 @@ def test_submit_filing_refuses_an_incomplete_filing_naming_each_field(campaign, 
     with pytest.raises(service.FilingInvalid) as exc:
         service.submit_filing(filing, actor=enterprise)
     assert [p.field for p in exc.value.problems] == ["co2_t", "water_withdrawn_m3", "land_area_m2"]
+    assert str(exc.value) == _("The filing has %(n)d problem(s); see the fields marked in red.") % {"n": 3}
     assert Filing.objects.get(pk=filing.pk).state == FilingState.DRAFT
 
 
@@ -358,15 +360,17 @@ def test_save_prior_values_stores_the_two_years_before_the_data_year(campaign, g
 @pytest.mark.parametrize("year", [2020, 2023, 2024])
 def test_save_prior_values_refuses_any_other_year(campaign, gz_unit, enterprise, year):
     filing = service.filing_for(campaign, gz_unit)
-    with pytest.raises(service.FilingError):
+    with pytest.raises(service.FilingError) as exc:
         service.save_prior_values(filing, {2022: {ENERGY: D("1")}, year: {ENERGY: D("1")}}, actor=enterprise)
+    assert str(exc.value) == _("Only the two years before %(year)d can be entered.") % {"year": 2023}
     assert prior_values(gz_unit) == {}
 
 
 def test_save_prior_values_refuses_what_is_not_a_key_indicator_of_the_unit(campaign, gz_unit, enterprise):
     filing = service.filing_for(campaign, gz_unit)
-    with pytest.raises(service.FilingError):
+    with pytest.raises(service.FilingError) as exc:
         service.save_prior_values(filing, {2022: {ENERGY: D("1"), "energy_per_product": D("1")}}, actor=enterprise)
+    assert str(exc.value) == _("Not a key indicator of this unit: %(codes)s.") % {"codes": "energy_per_product"}
     with pytest.raises(service.FilingError):
         service.save_prior_values(filing, {2022: {"park_energy_per_value_added": D("1")}}, actor=enterprise)
     assert prior_values(gz_unit) == {}
@@ -374,8 +378,10 @@ def test_save_prior_values_refuses_what_is_not_a_key_indicator_of_the_unit(campa
 
 def test_save_prior_values_refuses_a_negative_value(campaign, gz_unit, enterprise):
     filing = service.filing_for(campaign, gz_unit)
-    with pytest.raises(service.FilingError):
+    with pytest.raises(service.FilingError) as exc:
         service.save_prior_values(filing, {2022: {ENERGY: D("1"), CO2: D("-0.000001")}}, actor=enterprise)
+    assert str(exc.value) == _("%(name)s (%(year)d): values cannot be negative.") % {
+        "name": BY_CODE[CO2].label, "year": 2022}
     assert prior_values(gz_unit) == {}
 
 
