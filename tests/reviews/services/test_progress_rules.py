@@ -221,6 +221,23 @@ def test_campaign_progress_attaches_each_citys_own_package_of_this_campaign(camp
     assert [r.overdue for r in rows] == [[("not_filed", 1)], [("not_filed", 1), ("no_package", 1)]]
 
 
+def test_campaign_progress_leaves_out_every_record_of_a_city_not_asked_for(campaign, reviewer):
+    [gz] = units(1)
+    [foshan] = units(1, city="佛山市")
+    for unit in (gz, foshan):
+        filed = filing(campaign, unit, FilingState.ACCEPTED)
+        check(filed, "energy_per_output", CheckVerdict.NON_COMPLIANT, reviewer)
+        assessment(filed, reviewer)
+        proposal(campaign, unit, ProposalState.APPROVED, is_late=True)
+        CityPackage.objects.create(campaign=campaign, city=unit.city, submitted_at=timezone.now(), submitted_by=reviewer)
+    [row], total = progress.campaign_progress(campaign, [factories.city("广州市")], today=OPENS)
+    one = {**dict.fromkeys(COUNTS, 1), "awaiting_review": 0, "returned": 0, "drafts": 0, "awaiting_province": 0,
+           "sent_back": 0}
+    assert counts(row) == one
+    assert counts(total) == one
+    assert row.package.city == factories.city("广州市")
+
+
 # --- deadlines: each one at its edge -------------------------------------------------------------------------------
 
 def overdue_row(**fields) -> CityProgress:
@@ -301,15 +318,18 @@ def district_units(n, name):
 def test_district_progress_counts_each_districts_units_filings_checks_and_proposals(district_campaign, reviewer):
     campaign = district_campaign
     tianhe, haizhu = district_units(8, "天河区"), district_units(3, "海珠区")
-    units(2)  # at the city level: in no district
+    city_level = units(2)  # at the city level: in no district
     units(1, status=UnitStatus.REMOVED, district=factories.district("天河区", "广州市"))
+    check(filing(campaign, city_level[0], FilingState.SUBMITTED), "energy_per_output", CheckVerdict.COMPLIANT, reviewer)
+    proposal(campaign, city_level[0], ProposalState.DISTRICT_SUBMITTED, district_late=True)
     filing(campaign, tianhe[0], FilingState.DRAFT)
     checked = filing(campaign, tianhe[1], FilingState.SUBMITTED)
     check(checked, "energy_per_output", CheckVerdict.COMPLIANT, reviewer)
     check(checked, "co2_per_output", CheckVerdict.NON_COMPLIANT, reviewer)
     filing(campaign, tianhe[2], FilingState.RETURNED)
     check(filing(campaign, tianhe[3], FilingState.ACCEPTED), "energy_per_output", CheckVerdict.COMPLIANT, reviewer)
-    filing(make_campaign(2023), tianhe[4], FilingState.ACCEPTED)
+    check(filing(make_campaign(2023), tianhe[4], FilingState.ACCEPTED), "energy_per_output", CheckVerdict.COMPLIANT,
+          reviewer)
     for unit, state in zip(tianhe, [ProposalState.DISTRICT_DRAFT, ProposalState.DISTRICT_RETURNED,
                                     ProposalState.DISTRICT_SUBMITTED, ProposalState.DISTRICT_SUBMITTED,
                                     ProposalState.DRAFT, ProposalState.SUBMITTED, ProposalState.APPROVED], strict=False):
