@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 ENERGY, CO2 = "energy_per_output", "co2_per_output"
 YOY = FlagKind.YEAR_ON_YEAR
+STALE = _("Someone else saved this filing after you opened it. Reload the page to see their changes, then enter yours again.")
 
 
 def make_campaign(year: int) -> Campaign:
@@ -90,16 +91,19 @@ def test_filing_for_creates_an_audited_draft_once(campaign, gz_unit, enterprise)
     assert len(history(filing)) == 1
 
 
-def test_filing_for_is_per_campaign(campaign, gz_unit):
+def test_filing_for_is_per_campaign_and_per_unit(campaign, gz_unit, sz_unit):
     last_year = service.filing_for(make_campaign(2023), gz_unit)
+    other_unit = service.filing_for(campaign, sz_unit)
     this_year = service.filing_for(campaign, gz_unit)
-    assert this_year.pk != last_year.pk
+    assert len({this_year.pk, last_year.pk, other_unit.pk}) == 3
+    assert Filing.objects.get(pk=this_year.pk).unit_id == gz_unit.pk
     assert (this_year.campaign_id, last_year.campaign.year) == (campaign.pk, 2023)
 
 
 # --- saving a draft ----------------------------------------------------------------------------------------------
 
-def test_save_filing_writes_the_given_fields_raises_the_version_and_derives(campaign, gz_unit, enterprise):
+def test_save_filing_writes_the_given_fields_raises_the_version_and_derives(campaign, gz_unit, sz_unit, enterprise):
+    other = service.filing_for(campaign, sz_unit)  # another draft at the same version: left alone
     filing = service.filing_for(campaign, gz_unit)
     before = timezone.now()
     saved = service.save_filing(filing, {"output_value": D("10000"), "energy_tce": D("200")}, actor=enterprise)
@@ -113,6 +117,9 @@ def test_save_filing_writes_the_given_fields_raises_the_version_and_derives(camp
     stored = Filing.objects.get(pk=filing.pk)
     assert (stored.version, stored.energy_tce, stored.co2_t, stored.updated_by) == (3, D("200"), D("500"), None)
     assert indicators_of(stored) == {ENERGY: D("20"), CO2: D("50")}
+    untouched = Filing.objects.get(pk=other.pk)
+    assert (untouched.version, untouched.output_value, untouched.energy_tce, untouched.updated_by) == (1, None, None,
+                                                                                                       None)
 
 
 def test_save_filing_with_the_version_the_form_was_opened_at(campaign, gz_unit, enterprise):
@@ -122,8 +129,9 @@ def test_save_filing_with_the_version_the_form_was_opened_at(campaign, gz_unit, 
     service.save_filing(opened_at_two, {"output_value": D("12000")}, actor=enterprise, expected_version=2)
     assert (opened_at_two.version, Filing.objects.get(pk=filing.pk).version) == (3, 3)
     stale = Filing.objects.get(pk=filing.pk)
-    with pytest.raises(service.StaleFiling):
+    with pytest.raises(service.StaleFiling) as exc:
         service.save_filing(stale, {"output_value": D("99999")}, actor=enterprise, expected_version=2)
+    assert str(exc.value) == STALE
     stored = Filing.objects.get(pk=filing.pk)
     assert (stored.version, stored.output_value) == (3, D("12000"))
 
@@ -131,8 +139,9 @@ def test_save_filing_with_the_version_the_form_was_opened_at(campaign, gz_unit, 
 def test_save_filing_refuses_a_filing_submitted_meanwhile(campaign, gz_unit, enterprise):
     filing = service.filing_for(campaign, gz_unit)
     Filing.objects.filter(pk=filing.pk).update(state=FilingState.SUBMITTED)  # this copy still says draft
-    with pytest.raises(service.StaleFiling):
+    with pytest.raises(service.StaleFiling) as exc:
         service.save_filing(filing, {"output_value": D("5")}, actor=enterprise)
+    assert str(exc.value) == STALE
     assert Filing.objects.get(pk=filing.pk).output_value is None
     assert not FilingIndicator.objects.exists()
 
@@ -145,6 +154,7 @@ def test_save_filing_refuses_a_filing_no_longer_editable(campaign, gz_unit, ente
     with pytest.raises(service.FilingError) as exc:
         service.save_filing(filing, {"output_value": D("5")}, actor=enterprise)
     assert type(exc.value) is service.FilingError
+    assert str(exc.value) == _("This filing is %(state)s and can no longer be changed.") % {"state": state.label}
     assert Filing.objects.get(pk=filing.pk).output_value is None
 
 
@@ -261,6 +271,7 @@ def test_submit_filing_refuses_a_filing_already_submitted(campaign, gz_unit, ent
     with pytest.raises(service.FilingError) as exc:
         service.submit_filing(filing, actor=enterprise)
     assert type(exc.value) is service.FilingError
+    assert str(exc.value) == _("This filing is %(state)s and cannot be submitted again.") % {"state": state.label}
     assert [a for a, *_rest in history(filing)] == ["create"]
 
 
@@ -315,7 +326,9 @@ def test_submit_filing_a_returned_filing_unchanged_and_unanswered_is_refused(cam
     filing = returned(campaign, gz_unit, enterprise, gz_reviewer)
     with pytest.raises(service.FilingInvalid) as exc:
         service.submit_filing(filing, actor=enterprise)
-    assert [p.field for p in exc.value.problems] == ["return_answer"]
+    assert [(p.field, p.message) for p in exc.value.problems] == [("return_answer", _(
+        "Nothing was changed since the city returned the filing: correct it, or answer the city's reason in "
+        "“Answer to the city's return” (in words or with files)."))]
     assert Filing.objects.get(pk=filing.pk).state == FilingState.RETURNED
 
 
