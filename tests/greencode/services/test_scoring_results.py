@@ -156,3 +156,28 @@ def test_applicable_peers_leave_out_the_industry_where_the_indicator_does_not_ap
     rows = scoring.applicable_peers(graded, 2, {(2, 1)})
     assert rows == [(1, 4, 11, 13), (2, 7, 11, 13), (3, 2, 2, 13),
                     (KEY + 1, 4, 4, 6), (KEY + 3, 2, 2, 6)]
+
+
+# --- sensitivity: the per-factory group weights of a v1 run -------------------------------------------------
+
+def test_v1_sensitivity_reads_each_groups_own_weights_where_two_groups_vary(make_factory):
+    """v1: every factory reports energy (one weight for all) but only some report land or products, so those two
+    groups' applicable weights vary by factory. Linear scores: energy 100 − value, land and green-material rate
+    their value. F2 (energy 60, land 100) 68.8889 is just below F3 (energy 60, green material 90) 69.0000, the last
+    A. Land +10 %: F2 69.5652 overtakes F3 (2 grades change); products −10 %: F3 68.3505 falls below F2 (2); the
+    other moves keep the order (energy +10 %: 68.2474 < 68.4112; −10 %: 69.6386 < 69.6774)."""
+    linear(ENERGY, 100, 0)
+    linear("output_per_land", 0, 100)
+    linear("green_material_rate", 0, 100)
+    units = [make_factory({ENERGY: 0, "output_per_land": 100, "green_material_rate": 100}),
+             make_factory({ENERGY: 40, "output_per_land": 100}),
+             make_factory({ENERGY: 40, "green_material_rate": 90}),
+             make_factory({ENERGY: 50}), make_factory({ENERGY: 90})]
+    run = scoring.run_cohort(YEAR, "national", method="v1").run
+    assert [Score.objects.get(run=run, unit=u).composite for u in units] == [
+        Decimal("100.0000"), Decimal("68.8889"), Decimal("69.0000"), Decimal("50.0000"), Decimal("10.0000")]
+    assert [Score.objects.get(run=run, unit=u).grade for u in units] == ["A+", "B", "A", "B", "B"]
+    assert ScoreRun.objects.get(pk=run.pk).sensitivity == {"shift": 0.1, "graded": 5, "groups": {
+        "energy": {"weight": 35.0, "up": 0, "down": 0}, "resources": {"weight": 25.0, "up": 0, "down": 0},
+        "clean": {"weight": 20.0, "up": 0, "down": 0}, "products": {"weight": 10.0, "up": 0, "down": 2},
+        "land": {"weight": 10.0, "up": 2, "down": 0}}}
