@@ -133,6 +133,30 @@ def test_v1_1_an_indicator_that_does_not_apply_leaves_the_division_out_of_its_pe
     assert run.peer_groups[str(ident("39"))][ENERGY] == [PeerLevel.COHORT.value, 4]
 
 
+def test_grades_of_21_factories_change_after_rank_2_and_after_rank_9(make_factory):
+    """⌈0.05·21⌉ = 2 and ⌈0.40·21⌉ = 9: ranks 1–2 A+ (5 %), 3–9 A (the next 35 %), 10–21 B."""
+    units = [make_factory({ENERGY: 100 + i}) for i in range(21)]
+    run = scoring.run_cohort(YEAR, "national").run
+    got = dict(Score.objects.filter(run=run).values_list("unit_id", "grade"))
+    assert [got[u.pk] for u in units] == ["A+"] * 2 + ["A"] * 7 + ["B"] * 12
+    run = ScoreRun.objects.get(pk=run.pk)
+    assert (run.rank_a_plus, run.rank_a, run.counts["grades"]) == (2, 9, {"A+": 2, "A": 7, "B": 12})
+    assert (run.cut_a_plus, run.cut_a) == (Score.objects.get(run=run, unit=units[1]).composite,
+                                           Score.objects.get(run=run, unit=units[8]).composite)
+
+
+def test_a_run_widens_to_the_miit_group_when_it_holds_exactly_ten(make_factory):
+    """Divisions 36 (4) and 38 (6) are both equipment: each alone is thin, together exactly ten."""
+    d36 = [make_factory({ENERGY: 10 + i}, industry="36") for i in range(4)]
+    d38 = [make_factory({ENERGY: 20 + i}, industry="38") for i in range(6)]
+    make_factory({ENERGY: 1}, industry="39")  # electronics: not a peer of the equipment group
+    run = scoring.run_cohort(YEAR, "national", method="v1").run
+    assert run.peer_groups[str(ident("36"))] == {ENERGY: [PeerLevel.GROUP.value, 10]}
+    assert run.peer_groups[str(ident("38"))] == {ENERGY: [PeerLevel.GROUP.value, 10]}
+    best, worst = (Score.objects.get(run=run, unit=u) for u in (d36[0], d38[5]))
+    assert (best.s_energy_per_output, worst.s_energy_per_output) == (95.0, 5.0)
+
+
 # --- the peer-group helpers ---------------------------------------------------------------------------------
 
 def test_peer_group_widens_to_the_miit_group_at_exactly_ten_in_it():
