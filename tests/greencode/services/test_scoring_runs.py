@@ -214,12 +214,12 @@ def test_pruning_goes_on_past_a_referenced_run_and_a_young_failed_run(make_facto
     from tests import factories
 
     unit = make_factory({ENERGY: 10})
-    referenced = scoring.run_cohort(YEAR, "national").run
-    codes.apply_for_code(factories.enterprise_user(unit), unit, YEAR)
-    assert GreenCode.objects.get().score.run_id == referenced.pk
     now = timezone.now()
+    newest = run_at(now)  # created first, so that the run a code points at has another id than the code
+    referenced = scoring.run_cohort(YEAR, "national").run
+    code = codes.apply_for_code(factories.enterprise_user(unit), unit, YEAR)
+    assert GreenCode.objects.get().score.run_id == referenced.pk != code.pk
     ScoreRun.objects.filter(pk=referenced.pk).update(started_at=now - dt.timedelta(days=5))
-    newest = run_at(now)
     young_failed = run_at(now - dt.timedelta(days=10), status=RunStatus.FAILED)
     doomed = [run_at(now - dt.timedelta(days=d)) for d in (20, 21)]
     assert scoring.prune_runs(keep=1, now=now) == 2
