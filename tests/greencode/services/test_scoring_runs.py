@@ -225,3 +225,13 @@ def test_pruning_goes_on_past_a_referenced_run_and_a_young_failed_run(make_facto
     assert scoring.prune_runs(keep=1, now=now) == 2
     assert remaining() == {newest.pk, referenced.pk, young_failed.pk}
     assert not ScoreRun.objects.filter(pk__in=[r.pk for r in doomed]).exists()
+
+
+# --- the current run ----------------------------------------------------------------------------------------
+
+def test_the_current_run_of_two_that_finished_at_the_same_moment_is_the_newer(db):
+    at = timezone.now()
+    first, second = run_at(at), run_at(at)
+    run_at(at, level="provincial")  # a neighbour's run, newer still
+    assert second.pk > first.pk
+    assert scoring.latest_run(YEAR, "national") == second
