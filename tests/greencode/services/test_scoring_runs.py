@@ -110,15 +110,17 @@ def test_a_failed_run_is_marked_with_its_error_cut_to_2000_characters_and_the_ph
             raise problem
         return execute(sql, params, many, context)
 
-    before = timezone.now()
+    before, started = timezone.now(), time.perf_counter()
     with connection.execute_wrapper(refuse_score_insert), pytest.raises(DatabaseError) as raised:
         scoring.run_cohort(YEAR, "national")
+    elapsed = time.perf_counter() - started
     assert raised.value is problem
     failed = ScoreRun.objects.get()
     assert failed.status == RunStatus.FAILED
     assert failed.error == repr(problem)[:2000] and len(failed.error) == 2000
     assert failed.finished_at is not None and before <= failed.finished_at <= timezone.now()
     assert list(failed.timings) == ["eligibility", "indicators", "total"]
+    assert all(v == round(v, 4) and 0 <= v <= elapsed for v in failed.timings.values())
     assert failed.timings["total"] >= failed.timings["indicators"] and failed.timings["total"] > 0
     assert not Score.objects.exists()
 
