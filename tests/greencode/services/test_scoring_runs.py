@@ -83,6 +83,12 @@ def test_a_v1_1_run_keeps_the_blank_rule_and_the_applicability_table_it_used(mak
     assert len(run.peer_rules["applicability_version"]) == 12
 
 
+def test_a_run_started_without_a_trigger_records_a_manual_one(make_factory):
+    make_factory({ENERGY: 10})
+    run = scoring.run_cohort(YEAR, "national").run
+    assert ScoreRun.objects.get(pk=run.pk).trigger == "manual"
+
+
 # --- timings ------------------------------------------------------------------------------------------------
 
 def test_a_finished_run_times_each_phase_and_the_whole_in_seconds_to_four_decimals(make_factory):
