@@ -97,13 +97,16 @@ def test_a_v1_run_without_widening_scores_by_the_baseline_and_leading_values(mak
 
 def test_v1_1_ten_factories_of_one_division_are_scored_in_it_and_by_a_benchmark(make_factory):
     """v1.1 with ten graded factories in division 39: every indicator has its ten peers there (blanks count), so
-    no group is widened; energy has baseline and leading values and is scored linearly, CO₂ by mid-rank."""
+    no group is widened; energy has baseline and leading values and is scored linearly, CO₂ by mid-rank among
+    the ten, where the one that left it blank ranks below the nine values reported."""
     linear(ENERGY, 100, 0)
-    units = [make_factory({ENERGY: 10 * i, "co2_per_output": 100 - i}) for i in range(10)]
+    units = [make_factory({ENERGY: 10 * i, "co2_per_output": 100 - i}) for i in range(9)]
+    units.append(make_factory({ENERGY: 90}))  # CO₂ left blank
     run = scoring.run_cohort(YEAR, "national").run
-    first, last = (Score.objects.get(run=run, unit=u) for u in (units[0], units[9]))
-    assert (first.s_energy_per_output, first.s_co2_per_output) == (100.0, 5.0)  # CO₂ 100: worst of ten
-    assert (last.s_energy_per_output, last.s_co2_per_output) == (10.0, 95.0)
+    first, best_co2, blank = (Score.objects.get(run=run, unit=u) for u in (units[0], units[8], units[9]))
+    assert (first.s_energy_per_output, first.s_co2_per_output) == (100.0, 15.0)  # CO₂ 100: above the blank only
+    assert (best_co2.s_energy_per_output, best_co2.s_co2_per_output) == (20.0, 95.0)
+    assert (blank.s_energy_per_output, blank.s_co2_per_output) == (10.0, 0.0)
     groups = run.peer_groups[str(ident("39"))]
     assert groups[ENERGY] == [PeerLevel.BENCHMARK.value, 0]
     assert {code: level for code, level in groups.items() if code != ENERGY} == {
@@ -147,14 +150,15 @@ def test_grades_of_21_factories_change_after_rank_2_and_after_rank_9(make_factor
 
 def test_a_run_widens_to_the_miit_group_when_it_holds_exactly_ten(make_factory):
     """Divisions 36 (4) and 38 (6) are both equipment: each alone is thin, together exactly ten."""
-    d36 = [make_factory({ENERGY: 10 + i}, industry="36") for i in range(4)]
-    d38 = [make_factory({ENERGY: 20 + i}, industry="38") for i in range(6)]
-    make_factory({ENERGY: 1}, industry="39")  # electronics: not a peer of the equipment group
+    d36 = [make_factory({ENERGY: 10 + i, "co2_per_output": 10 + i}, industry="36") for i in range(4)]
+    d38 = [make_factory({ENERGY: 20 + i, "co2_per_output": 20 + i}, industry="38") for i in range(6)]
+    make_factory({ENERGY: 1, "co2_per_output": 1}, industry="39")  # electronics: not a peer of the equipment group
     run = scoring.run_cohort(YEAR, "national", method="v1").run
-    assert run.peer_groups[str(ident("36"))] == {ENERGY: [PeerLevel.GROUP.value, 10]}
-    assert run.peer_groups[str(ident("38"))] == {ENERGY: [PeerLevel.GROUP.value, 10]}
+    widened = {ENERGY: [PeerLevel.GROUP.value, 10], "co2_per_output": [PeerLevel.GROUP.value, 10]}
+    assert run.peer_groups[str(ident("36"))] == run.peer_groups[str(ident("38"))] == widened
     best, worst = (Score.objects.get(run=run, unit=u) for u in (d36[0], d38[5]))
     assert (best.s_energy_per_output, worst.s_energy_per_output) == (95.0, 5.0)
+    assert (best.s_co2_per_output, worst.s_co2_per_output) == (95.0, 5.0)  # the second indicator widens too
 
 
 # --- the peer-group helpers ---------------------------------------------------------------------------------
