@@ -161,6 +161,21 @@ def test_a_run_widens_to_the_miit_group_when_it_holds_exactly_ten(make_factory):
     assert (best.s_co2_per_output, worst.s_co2_per_output) == (95.0, 5.0)  # the second indicator widens too
 
 
+def test_v1_1_an_indicator_that_does_not_apply_to_two_divisions_is_left_out_of_both(make_factory, monkeypatch):
+    """Water does not apply to 38 nor 39: only 36's two factories score it; the others' composites leave it out."""
+    for division in ("38", "39"):
+        monkeypatch.setitem(applicability.NOT_APPLICABLE, division, {"water_per_output": "不适用（测试）"})
+    a36 = make_factory({ENERGY: 10, "water_per_output": 2}, industry="36")
+    b36 = make_factory({ENERGY: 40, "water_per_output": 1}, industry="36")
+    d38 = make_factory({ENERGY: 20, "water_per_output": 1}, industry="38")
+    d39 = make_factory({ENERGY: 30, "water_per_output": 1}, industry="39")
+    run = scoring.run_cohort(YEAR, "national").run
+    got = {u: Score.objects.get(run=run, unit=u) for u in (a36, b36, d38, d39)}
+    assert {u: (s.s_energy_per_output, s.s_water_per_output) for u, s in got.items()} == {
+        a36: (87.5, 25.0), b36: (12.5, 75.0), d38: (62.5, None), d39: (37.5, None)}
+    assert got[d38].composite == Decimal(str(round(W_ENERGY * 62.5 / 93.75, 4)))
+
+
 # --- the peer-group helpers ---------------------------------------------------------------------------------
 
 def test_peer_group_widens_to_the_miit_group_at_exactly_ten_in_it():
