@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from greencode.models import Benchmark
+from registry import services as registry_services
 from registry.enums import UnitKind
 from registry.models import Industry
 from reviews.enums import FilingState, FlagKind, FlagVerdict, SuggestionKind
@@ -232,6 +233,16 @@ def test_context_value_at_listing_from_an_accepted_filing_of_the_listing_year(ca
     assert (energy.at_listing, energy.listing_year, energy.last) == (D("32"), 2028, D("32"))
 
 
+def test_context_each_accepted_filing_shows_under_its_own_data_year(campaigns, gz_unit):
+    gz_unit.year_listed = 2027
+    gz_unit.save()
+    _filing(campaigns[2028], gz_unit, FilingState.ACCEPTED, energy_per_output="50")  # data year 2027
+    _filing(campaigns[2029], gz_unit, FilingState.ACCEPTED, energy_per_output="40")  # data year 2028
+    energy = _row(_filing(campaigns[2030], gz_unit, energy_per_output="30"))
+    assert energy.years == [(2027, D("50")), (2028, D("40")), (2029, D("30"))]
+    assert (energy.last, energy.at_listing, energy.listing_year) == (D("40"), D("50"), 2027)
+
+
 def test_context_peers_are_this_campaigns_submitted_and_accepted_filings_of_the_same_industry(campaigns, gz_unit):
     filing = _filing(campaigns[2030], gz_unit, energy_per_output="20")
     counted = [("广州市", FilingState.SUBMITTED, "10", "100"), ("深圳市", FilingState.SUBMITTED, "30", "300"),
@@ -250,6 +261,16 @@ def test_context_peers_are_this_campaigns_submitted_and_accepted_filings_of_the_
     assert (co2.suggestion.verdict, co2.suggestion.reason) == (SuggestionKind.NONE, NOT_REPORTED)
     alone = _row(filing, "renewable_share")
     assert (alone.value, alone.peers, alone.median, alone.position) == (None, 0, None, None)
+
+
+def test_context_peers_are_units_of_the_same_kind_now(campaigns, gz_unit, province):
+    """A unit that filed as a factory and that the registry then corrected to a supply-chain firm (same
+    industry) no longer counts among the factories, though its filing still holds factory indicators."""
+    corrected = factories.UnitFactory()
+    _filing(campaigns[2030], corrected, energy_per_output="10")
+    registry_services.update_unit(corrected, actor=province, reason="类别更正", kind=UnitKind.SUPPLY_CHAIN)
+    energy = _row(_filing(campaigns[2030], gz_unit, energy_per_output="20"))
+    assert (energy.peers, energy.median, energy.position) == (1, D("20"), 100)
 
 
 def test_context_parks_without_an_industry_have_no_peers(campaigns):
