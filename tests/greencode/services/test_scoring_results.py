@@ -226,12 +226,8 @@ def test_v1_sensitivity_reads_each_groups_own_weights_where_two_groups_vary(make
         "land": {"weight": 10.0, "up": 2, "down": 0}}}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in scoring._indicators/_unit_scores: under v1.1 a factory that passes eligibility (it reported energy) but "
-    "whose every reported indicator does not apply to its division has no row in gc_unit, so its Score has no "
-    "reason, no rank and no grade (run.graded and counts['grades'] leave it out) instead of scoring 0 on every "
-    "applicable indicator it left blank; it still counts as a blank peer of the others"))
 def test_v1_1_a_factory_whose_reported_indicators_do_not_apply_is_graded_on_its_blanks(make_factory, monkeypatch):
+    # It was left without grade or reason (no row of its own among the scored values) until this test found it.
     monkeypatch.setitem(applicability.NOT_APPLICABLE, "39", {ENERGY: "不适用（测试）"})
     energy_only = make_factory({ENERGY: 10})
     both = make_factory({ENERGY: 10, "co2_per_output": 5})
