@@ -91,14 +91,6 @@ def _derive(filings: list[Filing], explanations: dict[int, dict] | None = None) 
     return flags_by_filing
 
 
-def refresh_indicators(filing: Filing) -> dict[str, Decimal]:
-    """Rewrite one filing's derived indicators from its totals; returns {code: value}."""
-    values = compute_all(filing.unit.kind, filing.totals())
-    FilingIndicator.objects.filter(filing=filing).delete()
-    FilingIndicator.objects.bulk_create(FilingIndicator(filing=filing, code=c, value=v) for c, v in values.items())
-    return values
-
-
 def _unexplained(flags: list[DataFlag]) -> list[Problem]:
     return [Problem(f"flag-{flag.pk}", _("Explain this value before submitting.")) for flag in flags
             if not flag.explanation.strip()]
@@ -198,8 +190,6 @@ def save_prior_values(filing: Filing, values: dict[int, dict[str, Decimal | None
 # --- many filings, from a city's upload -----------------------------------------------------------------
 
 def _label(name: str) -> str:
-    if name.startswith("flag-"):
-        return _("Explanation of the flagged values")
     return str(Filing._meta.get_field(name).verbose_name)
 
 

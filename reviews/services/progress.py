@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -253,8 +252,3 @@ def next_step(unit: Unit, filing: Filing | None, campaign: Campaign, today: dt.d
     return "done"
 
 
-def group_by(items, key) -> dict:
-    out = defaultdict(list)
-    for item in items:
-        out[key(item)].append(item)
-    return out

@@ -220,18 +220,6 @@ def test_save_filing_rewrites_only_its_own_indicators_and_flags(campaign, gz_uni
     assert indicators_of(other)[ENERGY] == D("40")
 
 
-def test_refresh_indicators_rewrites_the_filings_indicators_from_its_totals(campaign, gz_unit, sz_unit):
-    filing = service.filing_for(campaign, gz_unit)
-    Filing.objects.filter(pk=filing.pk).update(output_value=D("10000"), energy_tce=D("300"))
-    filing.refresh_from_db()
-    FilingIndicator.objects.create(filing=filing, code=CO2, value=D("1"))  # stale: no CO₂ total any more
-    other = service.filing_for(campaign, sz_unit)
-    FilingIndicator.objects.create(filing=other, code=ENERGY, value=D("7"))
-    assert service.refresh_indicators(filing) == {ENERGY: D("30")}
-    assert indicators_of(filing) == {ENERGY: D("30")}
-    assert indicators_of(other) == {ENERGY: D("7")}
-
-
 def test_save_explanations_stores_new_texts_trimmed_and_keeps_the_others(campaign, gz_unit, enterprise):
     accepted_last_year(gz_unit)
     filing = service.filing_for(campaign, gz_unit)

@@ -528,7 +528,3 @@ def test_next_step_reads_today_in_beijing_when_not_given():
     assert progress.next_step(unit, None, past) == "overdue"
 
 
-def test_group_by_keeps_the_order_within_each_key():
-    grouped = progress.group_by([("a", 1), ("b", 2), ("a", 3)], key=lambda item: item[0])
-    assert dict(grouped) == {"a": [("a", 1), ("a", 3)], "b": [("b", 2)]}
-    assert grouped["c"] == []
