@@ -1,0 +1,99 @@
+"""greencode/services/institutions.py at its edges: a second revocation is refused with its reason, a revocation
+is audited exactly (who, which key, its label), bulk verification answers a number as never tampered and
+sends malformed input to no query, and a code's grade history lists its events by time (then id), each with its
+label, showing a reason only for revocations and reinstatements."""
+
+import datetime as dt
+
+import pytest
+
+from greencode.models import GreenCodeEvent
+from greencode.services import codes, institutions
+from reviews import audit
+from tests.greencode.code_helpers import current_code
+from tests.greencode.institution_helpers import institution_with_key
+
+pytestmark = pytest.mark.django_db
+
+
+def test_revoke_key_a_second_time_is_refused_with_the_reason():
+    province, _institution, key, _raw = institution_with_key()
+    institutions.revoke_key(province, key)
+    with pytest.raises(institutions.InstitutionError) as refused:
+        institutions.revoke_key(province, key)
+    assert str(refused.value) == "此密钥已经撤销。"
+
+
+def test_revoke_key_is_audited_with_its_actor_prefix_and_label():
+    province, institution, key, _raw = institution_with_key()
+    revoked = institutions.revoke_key(province, key)
+    key.refresh_from_db()
+    assert (key.revoked_at, key.revoked_by) == (revoked.revoked_at, province)
+    assert list(audit.history(institution).filter(action="api_key_revoked")
+                .values_list("actor", "from_state", "to_state", "comment")) == [
+        (province.pk, key.prefix, "", "信贷系统")]
+
+
+def test_bulk_verify_a_number_is_answered_as_given_and_never_tampered(make_factory):
+    _user, code = current_code(make_factory)
+    asked = f"  {code.number.lower()} "
+    assert institutions.bulk_verify(numbers=[asked], tokens=[]) == [{
+        "query": asked, "kind": "number", "status": "valid", "tampered": False, "number": code.number,
+        "name": code.unit.name, "credit_code": code.unit.masked_credit_code, "grade": code.grade,
+        "year": code.year, "valid_until": code.valid_until.isoformat(), "revoked_at": None}]
+
+
+def test_bulk_verify_malformed_numbers_and_tokens_cost_no_query(django_assert_num_queries):
+    unknown = {"status": "unknown", "number": None, "name": None, "credit_code": None, "grade": None,
+               "year": None, "valid_until": None, "revoked_at": None}
+    numbers = ["GD-2024-N23456789ABY", "junk", ""]  # check character X, not Y; not a number; nothing
+    with django_assert_num_queries(0):
+        results = institutions.bulk_verify(numbers=numbers, tokens=["forged:token"])
+    assert results == [
+        {"query": "GD-2024-N23456789ABY", "kind": "number", "tampered": False, **unknown},
+        {"query": "junk", "kind": "number", "tampered": False, **unknown},
+        {"query": "", "kind": "number", "tampered": False, **unknown},
+        {"query": "forged:token", "kind": "token", "tampered": True, **unknown},
+    ]
+
+
+def test_grade_history_lists_events_by_time_with_labels_and_only_revocation_reasons(make_factory):
+    _user, code = current_code(make_factory)
+    issued = GreenCodeEvent.objects.get(code=code)
+    later, sooner = issued.at + dt.timedelta(days=2), issued.at + dt.timedelta(days=1)
+    # written in this order, the later regrade first: the history goes by time, not by insertion
+    GreenCodeEvent.objects.create(code=code, action="regrade", from_state="issued", to_state="issued",
+                                  from_grade="A+", to_grade="A", reason="新一轮评价", at=later)
+    GreenCodeEvent.objects.create(code=code, action="revoke", from_state="issued", to_state="revoked",
+                                  from_grade="A+", to_grade="A+", reason="发生重大事故", at=sooner)
+    history = institutions.grade_history(code.number)
+    assert [(e["at"], e["action"], e["label"], e["from_state"], e["to_state"], e["from_grade"], e["to_grade"],
+             e["reason"]) for e in history["events"]] == [
+        (issued.at.isoformat(), "issue", "已发放", "", "issued", "", code.grade, ""),
+        (sooner.isoformat(), "revoke", "已撤销", "issued", "revoked", "A+", "A+", "发生重大事故"),
+        (later.isoformat(), "regrade", "新一轮评价调整了等级", "issued", "issued", "A+", "A", ""),
+    ]
+
+
+def test_grade_history_shows_the_reinstatements_reason(make_factory):
+    _user, code = current_code(make_factory)
+    province, _institution, _key, _raw = institution_with_key()
+    codes.revoke_unit_codes(code.unit_id, reason="incident")
+    codes.reinstate_code(province, code, reason="事故报告有误")
+    assert [(e["action"], e["label"], e["reason"]) for e in institutions.grade_history(code.number)["events"]] == [
+        ("issue", "已发放", ""), ("revoke", "已撤销", "发生重大事故（已上报）"),
+        ("reinstate", "省厅已恢复", "事故报告有误")]
+
+
+def test_grade_history_events_at_the_same_instant_go_by_id(make_factory):
+    _user, code = current_code(make_factory)
+    issued = GreenCodeEvent.objects.get(code=code)
+    at = issued.at + dt.timedelta(days=1)
+    first = GreenCodeEvent.objects.create(code=code, action="revoke", from_state="issued", to_state="revoked",
+                                          reason="甲", at=at)
+    second = GreenCodeEvent.objects.create(code=code, action="reinstate", from_state="revoked",
+                                           to_state="issued", reason="乙", at=at)
+    # the first is rewritten after the second: on PostgreSQL its new row version now lies after the second's
+    GreenCodeEvent.objects.filter(pk=first.pk).update(reason="甲一")
+    assert [e["reason"] for e in institutions.grade_history(code.number)["events"]][1:] == ["甲一", "乙"]
+    assert first.pk < second.pk
