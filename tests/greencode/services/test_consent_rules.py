@@ -1,18 +1,27 @@
-"""greencode/services/consent.py's one-time link at its edges: a token is looked up by its first 12 characters
-(12 are enough, 11 are not), among several links only its own consent answers it and never an institution's,
-a withdrawn code or no code at all is no scorecard, and each look is recorded exactly (via "link", the address
-cut at 64 characters, "" when none is given)."""
+"""greencode/services/consent.py at its edges. The one-time link: a token is looked up by its first 12
+characters (12 are enough, 11 are not), among several links only its own consent answers it and never an
+institution's, a withdrawn code or no code at all is no scorecard, each look recorded exactly (via "link", the
+address cut at 64 characters, "" when none is given). A withdrawal audited with its actor and refused twice. The
+scorecard of the code's own year, with the next cut and the gap. An institution's look: an unknown or withdrawn
+code is no code, another unit's consent opens nothing, a code without a score has no scorecard."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from greencode.models import Consent, ConsentAccess
-from greencode.services import codes, consent
+from greencode.services import codes, consent, scoring
 from greencode.services.institutions import digest
+from registry.enums import Level
+from registry.models import Unit
+from reviews import audit
+from reviews.enums import FilingState
+from reviews.models import Filing, FilingIndicator
 from tests import factories
 from tests.greencode.code_helpers import current_code
+from tests.greencode.conftest import YEAR, campaign
 from tests.greencode.institution_helpers import institution_with_key
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +115,85 @@ def test_open_link_of_an_enterprise_without_any_code_shows_no_scorecard(make_fac
     assert (decision.allowed, decision.reason, card, opened.pk) == (False, NO_CARD, None, grant.pk)
     grant.refresh_from_db()
     assert (grant.used_at, looks()) == (None, [])
+
+
+# --- withdrawal ---------------------------------------------------------------------------------------------
+
+def test_withdraw_is_audited_with_the_enterprise_as_actor_and_refused_the_second_time(make_factory):
+    user, code = current_code(make_factory)
+    grant, _token = consent.grant(user, code.unit, institution=None, days=1)
+    withdrawn = consent.withdraw(user, grant)
+    assert list(audit.history(grant).values_list("action", "actor")) == [
+        ("consent_withdrawn", user.pk), ("consent_granted", user.pk)]
+    grant.refresh_from_db()
+    assert (grant.withdrawn_at, grant.withdrawn_by) == (withdrawn.withdrawn_at, user)
+    with pytest.raises(consent.ConsentError) as refused:
+        consent.withdraw(user, grant)
+    assert str(refused.value) == "此授权已经撤回。"
+
+
+# --- the scorecard ------------------------------------------------------------------------------------------
+
+def test_scorecard_of_a_b_grade_code_gives_the_next_cut_and_the_gap(make_factory):
+    _user, code = current_code(make_factory, index=2)  # the worst of three: B
+    card = consent.scorecard(code)
+    assert (card["status"], card["grade"], card["composite"], card["next_grade"], card["next_cut"], card["gap"]) == (
+        "valid", "B", 1.9444, "A", 5.8333, 3.8889)
+    assert card["indicators"][0] == {"code": "energy_per_output", "label": "单位产值综合能耗", "points": 16.6667,
+                                     "weight": 11.7, "peer_group": "cohort", "peers": 3, "needed": 50.0}
+
+
+def test_scorecard_is_the_codes_years_score_not_a_newer_years(make_factory):
+    _user, code = current_code(make_factory, index=2)
+    filing = Filing.objects.create(campaign=campaign(YEAR + 1), unit=code.unit, state=FilingState.ACCEPTED,
+                                   accepted_at=timezone.now())
+    FilingIndicator.objects.create(filing=filing, code="energy_per_output", value=Decimal("1"))
+    scoring.run_cohort(YEAR + 1, "national")
+    card = consent.scorecard(code)
+    assert (card["year"], card["grade"], card["composite"]) == (YEAR, "B", 1.9444)
+
+
+# --- an institution's look ----------------------------------------------------------------------------------
+
+def test_for_institution_an_unknown_number_is_no_such_code(make_factory):
+    _province, _institution, key, _raw = institution_with_key()
+    decision, card = consent.for_institution(key, "GD-2024-N0000001")
+    assert (decision.allowed, decision.reason, card, looks()) == (False, "没有这个绿码。", None, [])
+
+
+def test_for_institution_a_withdrawn_code_is_no_such_code_even_under_an_open_consent(make_factory):
+    user, code = current_code(make_factory)
+    _province, institution, key, _raw = institution_with_key()
+    consent.grant(user, code.unit, institution=institution, days=30)
+    codes.withdraw_code(user, code)
+    decision, card = consent.for_institution(key, code.number)
+    assert (decision.allowed, decision.reason, card, looks()) == (False, "没有这个绿码。", None, [])
+
+
+def test_for_institution_a_consent_for_another_unit_does_not_open_this_one(make_factory):
+    _user, code = current_code(make_factory)
+    _province, institution, key, _raw = institution_with_key()
+    other = make_factory({"energy_per_output": 20})
+    consent.grant(factories.enterprise_user(other), other, institution=institution, days=30)
+    decision, card = consent.for_institution(key, code.number)
+    assert (decision.allowed, decision.reason, card, looks()) == (
+        False, "企业尚未授权贵机构查看其评分详情。", None, [])
+
+
+def test_for_institution_records_the_address_cut_at_64_characters_and_none_as_empty(make_factory):
+    user, code = current_code(make_factory)
+    _province, institution, key, _raw = institution_with_key()
+    grant, _token = consent.grant(user, code.unit, institution=institution, days=30)
+    now = grant.granted_at + dt.timedelta(hours=1)
+    consent.for_institution(key, code.number, now=now, address="1" * 64 + "2")
+    consent.for_institution(key, code.number, now=now)
+    assert looks() == [(grant.pk, now, key.pk, "api", "1" * 64), (grant.pk, now, key.pk, "api", "")]
+
+
+def test_for_institution_a_code_whose_score_is_gone_has_no_scorecard(make_factory):
+    user, code = current_code(make_factory)
+    _province, institution, key, _raw = institution_with_key()
+    consent.grant(user, code.unit, institution=institution, days=30)
+    Unit.objects.filter(pk=code.unit_id).update(level=Level.PROVINCIAL)  # no finished provincial run scored it
+    decision, card = consent.for_institution(key, code.number)
+    assert (decision.allowed, decision.reason, card) == (False, "此绿码没有评分详情。", None)

@@ -1,7 +1,8 @@
 """greencode/services/institutions.py at its edges: a second revocation is refused with its reason, a revocation
-is audited exactly (who, which key, its label), bulk verification answers a number as never tampered and
-sends malformed input to no query, and a code's grade history lists its events by time (then id), each with its
-label, showing a reason only for revocations and reinstatements."""
+is audited exactly (who, which key, its label), a malformed key is refused before any query, a use is logged with
+each field cut to its column (0 items and no address by default), bulk verification answers a number as never
+tampered and sends malformed input to no query, and a code's grade history lists its events by time (then id),
+each with its label, showing a reason only for revocations and reinstatements."""
 
 import datetime as dt
 
@@ -97,3 +98,28 @@ def test_grade_history_events_at_the_same_instant_go_by_id(make_factory):
     GreenCodeEvent.objects.filter(pk=first.pk).update(reason="甲一")
     assert [e["reason"] for e in institutions.grade_history(code.number)["events"]][1:] == ["甲一", "乙"]
     assert first.pk < second.pk
+
+
+def test_find_key_a_malformed_key_is_refused_without_a_query(django_assert_num_queries):
+    _province, _institution, key, raw = institution_with_key()
+    secret = raw.split("_", 2)[2]
+    malformed = ["gdk", f"gdk_{key.prefix}", f"xyz_{key.prefix}_{secret}", f"gdk_{key.prefix}x_{secret}", "", None]
+    with django_assert_num_queries(0):
+        assert [institutions.find_key(m) for m in malformed] == [None] * 6
+
+
+def test_log_use_cuts_each_field_to_its_column():
+    _province, _institution, key, _raw = institution_with_key()
+    use = institutions.log_use(key, method="PROPFINDX", path="/" + "p" * 300, outcome="o" * 21, items=2,
+                               address="1" * 64 + "2")
+    use.refresh_from_db()
+    assert (use.method, use.path, use.outcome, use.items, use.address) == (
+        "PROPFIND", "/" + "p" * 299, "o" * 20, 2, "1" * 64)
+
+
+def test_log_use_without_items_or_address_records_0_and_empty():
+    _province, _institution, key, _raw = institution_with_key()
+    use = institutions.log_use(key, method="GET", path="/api/v1/verify", outcome="ok")
+    use.refresh_from_db()
+    assert (use.key, use.method, use.path, use.outcome, use.items, use.address) == (
+        key, "GET", "/api/v1/verify", "ok", 0, "")
