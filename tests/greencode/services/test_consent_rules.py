@@ -197,3 +197,31 @@ def test_for_institution_a_code_whose_score_is_gone_has_no_scorecard(make_factor
     Unit.objects.filter(pk=code.unit_id).update(level=Level.PROVINCIAL)  # no finished provincial run scored it
     decision, card = consent.for_institution(key, code.number)
     assert (decision.allowed, decision.reason, card) == (False, "此绿码没有评分详情。", None)
+
+
+# --- grant ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("days", [0, 366])
+def test_grant_outside_1_to_365_days_is_refused_with_the_reason(make_factory, days):
+    user, code = current_code(make_factory)
+    with pytest.raises(consent.ConsentError) as refused:
+        consent.grant(user, code.unit, institution=None, days=days)
+    assert str(refused.value) == "期限：请填写 1 至 365 之间的天数。"
+
+
+def test_grant_a_link_draws_a_43_character_token_and_audits_the_link_and_its_expiry(make_factory):
+    user, code = current_code(make_factory)
+    grant, token = consent.grant(user, code.unit, institution=None, days=1)
+    assert (len(token), grant.link_prefix, grant.link_hashed) == (43, token[:12], digest(token))
+    expiry = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
+    assert list(audit.history(grant).values_list("action", "actor", "comment")) == [
+        ("consent_granted", user.pk, f"一次性链接 · {expiry}")]
+
+
+def test_grant_to_an_institution_audits_its_name_and_the_expiry(make_factory):
+    user, code = current_code(make_factory)
+    _province, institution, _key, _raw = institution_with_key()
+    grant, _token = consent.grant(user, code.unit, institution=institution, days=1)
+    expiry = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
+    assert list(audit.history(grant).values_list("action", "actor", "comment")) == [
+        ("consent_granted", user.pk, f"测试银行 · {expiry}")]

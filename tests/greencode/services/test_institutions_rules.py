@@ -11,6 +11,7 @@ import pytest
 from greencode.models import GreenCodeEvent
 from greencode.services import codes, institutions
 from reviews import audit
+from tests import factories
 from tests.greencode.code_helpers import current_code
 from tests.greencode.institution_helpers import institution_with_key
 
@@ -123,3 +124,39 @@ def test_log_use_without_items_or_address_records_0_and_empty():
     use.refresh_from_db()
     assert (use.key, use.method, use.path, use.outcome, use.items, use.address) == (
         key, "GET", "/api/v1/verify", "ok", 0, "")
+
+
+def test_register_institution_stores_each_field_stripped_and_audits_the_name():
+    province = factories.province_user()
+    institution = institutions.register_institution(province, name=" 某银行 ", kind="buyer",
+                                                    credit_code=" 91440101MA5ABCDE1X ", contact=" 张三 ")
+    institution.refresh_from_db()
+    assert (institution.name, institution.kind, institution.credit_code, institution.contact,
+            institution.registered_by) == ("某银行", "buyer", "91440101MA5ABCDE1X", "张三", province)
+    assert list(audit.history(institution).values_list("action", "actor", "comment")) == [
+        ("institution_registered", province.pk, "某银行")]
+
+
+def test_register_institution_without_credit_code_or_contact_stores_them_empty():
+    institution = institutions.register_institution(factories.province_user(), name="某银行", kind="bank")
+    institution.refresh_from_db()
+    assert (institution.credit_code, institution.contact) == ("", "")
+
+
+def test_issue_key_draws_an_8_hex_prefix_stores_the_label_and_audits_it():
+    province = factories.province_user()
+    institution = institutions.register_institution(province, name="某银行", kind="bank")
+    key, raw = institutions.issue_key(province, institution, label=" 信贷系统 ")
+    key.refresh_from_db()
+    assert (len(key.prefix), set(key.prefix) <= set("0123456789abcdef"), raw.split("_", 2)[1], key.label) == (
+        8, True, key.prefix, "信贷系统")
+    assert list(audit.history(institution).filter(action="api_key_issued")
+                .values_list("actor", "from_state", "to_state", "comment")) == [(province.pk, "", key.prefix, "信贷系统")]
+
+
+def test_issue_key_without_a_label_stores_it_empty():
+    province = factories.province_user()
+    institution = institutions.register_institution(province, name="某银行", kind="bank")
+    key, _raw = institutions.issue_key(province, institution)
+    key.refresh_from_db()
+    assert key.label == ""
