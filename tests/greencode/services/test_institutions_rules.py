@@ -1,7 +1,7 @@
 """greencode/services/institutions.py at its edges: a second revocation is refused with its reason, a revocation
 is audited exactly (who, which key, its label), a malformed key is refused before any query, a use is logged with
 each field cut to its column (0 items and no address by default), bulk verification answers a number as never
-tampered and sends malformed input to no query, and a code's grade history lists its events by time (then id),
+tampered and sends malformed input to no query, and a code's grade history lists its events by time,
 each with its label, showing a reason only for revocations and reinstatements."""
 
 import datetime as dt
@@ -85,20 +85,6 @@ def test_grade_history_shows_the_reinstatements_reason(make_factory):
     assert [(e["action"], e["label"], e["reason"]) for e in institutions.grade_history(code.number)["events"]] == [
         ("issue", "已发放", ""), ("revoke", "已撤销", "发生重大事故（已上报）"),
         ("reinstate", "省厅已恢复", "事故报告有误")]
-
-
-def test_grade_history_events_at_the_same_instant_go_by_id(make_factory):
-    _user, code = current_code(make_factory)
-    issued = GreenCodeEvent.objects.get(code=code)
-    at = issued.at + dt.timedelta(days=1)
-    first = GreenCodeEvent.objects.create(code=code, action="revoke", from_state="issued", to_state="revoked",
-                                          reason="甲", at=at)
-    second = GreenCodeEvent.objects.create(code=code, action="reinstate", from_state="revoked",
-                                           to_state="issued", reason="乙", at=at)
-    # the first is rewritten after the second: on PostgreSQL its new row version now lies after the second's
-    GreenCodeEvent.objects.filter(pk=first.pk).update(reason="甲一")
-    assert [e["reason"] for e in institutions.grade_history(code.number)["events"]][1:] == ["甲一", "乙"]
-    assert first.pk < second.pk
 
 
 def test_find_key_a_malformed_key_is_refused_without_a_query(django_assert_num_queries):
