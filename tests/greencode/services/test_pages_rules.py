@@ -279,3 +279,17 @@ def test_previous_run_falls_back_to_last_year_never_two_years_back():
     assert pages.previous_run(run) == last_year
     last_year.delete()
     assert pages.previous_run(run) is None
+
+
+def test_indicator_table_weight_share_to_one_decimal():
+    run = ScoreRun(weights={"energy_per_output": 2, "water_reuse_rate": 1}, cut_a=Decimal("62"))
+    score = Score(run=run, industry_id=39, grade="A", composite=Decimal("60"), s_energy_per_output=50.0,
+                  s_water_reuse_rate=80.0)
+
+    assert [r["weight"] for r in pages.indicator_table(score)] == [66.7, 33.3]
+
+
+def test_sensitivity_table_shift_as_a_whole_percentage():
+    run = ScoreRun(sensitivity={"shift": 0.6, "graded": 10, "groups": {"energy": {"weight": 35.0, "up": 1, "down": 0}}})
+
+    assert pages.sensitivity_table(run)["shift_pct"] == 60
