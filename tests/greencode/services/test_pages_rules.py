@@ -293,3 +293,18 @@ def test_sensitivity_table_shift_as_a_whole_percentage():
     run = ScoreRun(sensitivity={"shift": 0.6, "graded": 10, "groups": {"energy": {"weight": 35.0, "up": 1, "down": 0}}})
 
     assert pages.sensitivity_table(run)["shift_pct"] == 60
+
+
+def _two(composite: str, cut: str, weights: dict) -> list:
+    run = ScoreRun(weights=weights, cut_a=Decimal(cut))
+    score = Score(run=run, industry_id=39, grade="B", composite=Decimal(composite), s_energy_per_output=99.0,
+                  s_water_reuse_rate=99.5)
+    return [(r["weight"], r["needed"]) for r in pages.indicator_table(score)]
+
+
+def test_indicator_table_needed_points_at_their_boundaries():
+    both = {"energy_per_output": 1, "water_reuse_rate": 1}
+    # gap 0.5 × Σw 2 ÷ w 1 = 1: energy needs exactly 100 (reachable), water 100.5 (not)
+    assert _two("60", "60.5", both) == [(50.0, 100.0), (50.0, None)]
+    assert _two("60", "60", both) == [(50.0, None), (50.0, None)]  # at the cut: nothing needed
+    assert _two("60", "62", {}) == [(0, None), (0, None)]  # a run without weights
