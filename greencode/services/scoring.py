@@ -175,7 +175,8 @@ def run_cohort(year: int, level: str, *, trigger: str = "manual", method: str | 
     t0 = time.perf_counter()
     try:
         with transaction.atomic():
-            tables = _tune(run)
+            _tune()
+            tables = _tables(run)
             _phase(timings, "eligibility", _eligibility, campaign, level, tables)
             _phase(timings, "indicators", _indicators, run, weights, benchmarks, not_applicable)
             # The sensitivity figure is plain Python over one read of the sub-scores: it is computed in a
@@ -242,9 +243,9 @@ def _scalar(sql: str, params=None):
         return cursor.fetchone()[0]
 
 
-def _tune(run: ScoreRun) -> _Tables:
+def _tune() -> None:
     """PostgreSQL: sort the windows in memory and let the indicator phase's scan, join and sort run in
-    parallel workers (tuning settings for this transaction only). Returns the run's working tables."""
+    parallel workers (tuning settings for this transaction only)."""
     if connection.vendor == "postgresql":
         _exec("SET LOCAL work_mem = '512MB'")
         _exec("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
@@ -252,12 +253,10 @@ def _tune(run: ScoreRun) -> _Tables:
         # sort whose every row goes back to the leader; measured, sharing it is faster (bench/README.md).
         _exec("SET LOCAL parallel_setup_cost = 0")
         _exec("SET LOCAL parallel_tuple_cost = 0.001")
-    tables = _tables(run)
-    _drop(tables)
-    return tables
 
 
 def _drop(tables: _Tables) -> None:
+    """Before the commit: the run's tables are named after it, so no earlier run's can be in the way."""
     for name in (tables.elig, tables.unit):
         _exec(f"DROP TABLE IF EXISTS {name}")
 
@@ -604,18 +603,16 @@ def indicator_groups(weights: dict[str, float]) -> dict[str, list[str]]:
 
 
 def _sensitivity_inputs(run: ScoreRun) -> tuple:
-    """The arguments of sensitivity.figure() for run.sensitivity: per group, the grades that change when its
-    weight moves up or down 10 %. Read from
-    the run's working table: per factory its composite and each group's Σwᵢsᵢ, and each group's Σwᵢ over the indicators that
-    apply — one value for the whole cohort where it is the same for every factory (v1.1 without exceptions),
-    which a first, one-row query finds out."""
+    """The arguments of sensitivity.figure() for run.sensitivity (per group, the grades that change when its
+    weight moves up or down 10 %), read from the run's working table: per factory its composite and each group's
+    Σwᵢsᵢ, and each group's Σwᵢ over the indicators that apply — one value for the whole cohort where it is the
+    same for every factory (v1.1 without exceptions), which a first, one-row query finds out."""
     groups, table = indicator_groups(run.weights), _tables(run).unit
-    totals, weights, params_totals, params_weights = [], [], [], []
+    totals, weights, params_totals = [], [], []
     for codes in groups.values():
         totals.append(" + ".join(f"%s * COALESCE(s_{c}, 0)" for c in codes))
         weights.append(" + ".join(f"CASE WHEN s_{c} IS NULL THEN 0 ELSE %s END" for c in codes))
         params_totals += [run.weights[c] for c in codes]
-        params_weights += [run.weights[c] for c in codes]
     with connection.cursor() as cursor:
         spread = ", ".join(f"MIN({w}), MAX({w})" for w in weights)
         cursor.execute(f"SELECT {spread} FROM {table}", [p for c in groups.values() for p in
