@@ -1,5 +1,6 @@
 # The two set-up commands are `make run` and `make test`; both install what they need first.
-# `make mutation` (mutation testing of the rule modules with mutmut) is slow and is not part of CI.
+# `make mutation` (mutation testing of the rule modules with mutmut) and `make hand-mutations` are slow and are not
+# part of CI.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ HOST   ?= 127.0.0.1:8000
 PORTAL_BASE_URL ?= http://$(subst 0.0.0.0,127.0.0.1,$(HOST))
 PORTAL_HOST := $(firstword $(subst :, ,$(patsubst https://%,%,$(patsubst http://%,%,$(PORTAL_BASE_URL)))))
 
-.PHONY: install system bench-deps run test test-all lint audit messages bench mutation worker beat clean
+.PHONY: install system bench-deps run test test-all lint audit messages bench mutation hand-mutations worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +79,11 @@ JOBS    ?= 1
 mutation: install
 	$(BIN)/python tools/mutation.py --jobs $(JOBS) $(MODULES); status=$$?; \
 	$(BIN)/python tools/mutation_report.py; exit $$status
+
+# Hand-made breaks of the core rules, each judged by its own tests (tools/hand_mutations.py); NAMES picks some.
+NAMES ?=
+hand-mutations: install
+	$(BIN)/python tools/hand_mutations.py $(NAMES)
 
 worker: install
 	$(BIN)/celery -A greenmfg worker -l info -Q greenmfg
