@@ -280,3 +280,20 @@ def test_store_is_the_configured_directory_and_passphrase(settings):
     assert configured.passphrase == b"from settings"
     assert KeyStore("/x", passphrase="").passphrase is None
 
+
+
+def test_rotation_dates_only_the_key_that_was_current(tmp_path):
+    manifest(tmp_path, entry("gd-1", valid_until="2025-03-01T00:00:00+08:00"),
+             entry("gd-2", valid_until="2025-04-01T00:00:00+08:00", revoked_at="2025-04-01T00:00:00+08:00"),
+             entry("gd-3"))
+    private_pem(tmp_path, "gd-3")
+
+    new, previous = KeyStore(tmp_path).rotate()
+
+    assert [k.kid for k in previous] == ["gd-3"]
+    assert [(k.kid, k.valid_until, k.revoked_at) for k in KeyStore(tmp_path).public_keys()] == [
+        ("gd-1", "2025-03-01T00:00:00+08:00", None),
+        ("gd-2", "2025-04-01T00:00:00+08:00", "2025-04-01T00:00:00+08:00"),
+        ("gd-3", new.valid_from, None),
+        (new.kid, None, None),
+    ]
