@@ -82,7 +82,7 @@ def test_check_refuses_with_the_reason_as_a_review_error(campaign):
     with translation.override("zh-hans"), pytest.raises(ReviewError) as refused:
         workflow.check(filing(campaign, FilingState.DRAFT), "accept")
     assert str(refused.value) == "当前状态为“草稿”，不能执行“已通过”。"
-    assert refused.value.__cause__ is None
+    assert refused.value.__suppress_context__  # the machine's own exception is not chained into the traceback
 
 
 # --- transition ------------------------------------------------------------------------------------------------
