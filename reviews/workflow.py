@@ -34,12 +34,16 @@ def state_of(obj) -> str | None:
     return obj.state
 
 
-def check(obj, action: str) -> str:
-    """The state after `action`, or ReviewError with the reason."""
+def _target(model, action: str, state: str | None) -> str:
     try:
-        return MACHINES[type(obj)].check(action, state_of(obj))
+        return MACHINES[model].check(action, state)
     except TransitionNotAllowed as exc:
         raise ReviewError(str(exc)) from None
+
+
+def check(obj, action: str) -> str:
+    """The state after `action`, or ReviewError with the reason."""
+    return _target(type(obj), action, state_of(obj))
 
 
 def _set_state(obj, state: str) -> None:
@@ -125,7 +129,7 @@ def create_many(objs: list, action: str, *, actor, comment: str = "") -> list:
     if not objs:
         return []
     model = type(objs[0])
-    after = MACHINES[model].check(action, None)
+    after = _target(model, action, None)  # ReviewError, like every other refused move
     for obj in objs:
         _set_state(obj, after)
     created = model.objects.bulk_create(objs, batch_size=1000)
