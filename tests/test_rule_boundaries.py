@@ -184,6 +184,16 @@ def test_boundaries_city_deadline_in_beijing_time(utc, passed):
     assert Campaign.passed(dt.date(2024, 3, 31), utc) is passed
 
 
+@pytest.mark.parametrize(("utc", "is_open"), [
+    (dt.datetime(2024, 1, 14, 15, 59, tzinfo=UTC), False),  # 23:59 on 14 January in Beijing
+    (dt.datetime(2024, 1, 14, 16, 0, tzinfo=UTC), True),    # 00:00 on 15 January in Beijing: the opening day
+    (dt.datetime(2024, 1, 15, 15, 59, tzinfo=UTC), True),   # the opening day's last minute
+])
+def test_boundaries_filing_opens_on_its_day_in_beijing_time(utc, is_open):
+    campaign = Campaign(year=2024, filing_opens=dt.date(2024, 1, 15))
+    assert campaign.is_filing_open(utc) is is_open
+
+
 @pytest.mark.parametrize(("utc", "late"), [
     (dt.datetime(2024, 3, 31, 15, 59, tzinfo=UTC), False),  # 23:59 on the deadline day in Beijing
     (dt.datetime(2024, 3, 31, 16, 1, tzinfo=UTC), True),    # one minute after Beijing midnight
