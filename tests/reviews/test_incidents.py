@@ -89,6 +89,7 @@ def test_incidents_revocation_rolls_back_with_a_refused_incident(gz_unit, gz_rev
 @pytest.mark.parametrize(("text", "expected"), [
     ("甲\n乙", "甲 乙"), ("甲\r\n乙", "甲 乙"), ("甲\t乙", "甲 乙"), ("甲\u2028乙", "甲 乙"), ("  甲  ", "甲"),
     ("x" * 300, "x" * 200),
+    ("甲\x00乙", "甲 乙"), ("甲\x1b[31m乙", "甲 [31m乙"), ("甲\u200b乙", "甲 乙"),  # controls that are not white space
 ])
 def test_incidents_mail_subject_is_one_clean_line(text, expected):
     assert notify.clean_subject(text) == expected
