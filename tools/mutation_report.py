@@ -64,7 +64,7 @@ def results() -> dict[str, tuple[Path, dict]]:
 
 
 def _module_order(module: str) -> tuple:
-    return (["registry", "reviews", "greencode"].index(module.split("/")[0]), module)
+    return (["greenmfg", "registry", "reviews", "greencode"].index(module.split("/")[0]), module)
 
 
 def function_lines(source: str) -> dict[tuple[str | None, str], int]:
