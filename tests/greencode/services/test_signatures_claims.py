@@ -1,0 +1,22 @@
+"""What a code's token asserts (signatures.claims_of): every claim, the issue day taken in Beijing time."""
+
+import datetime as dt
+
+import pytest
+
+from greencode.models import GreenCode
+from greencode.services import signatures
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claims_of_a_code_name_every_field_and_the_beijing_issue_day():
+    unit = factories.UnitFactory(name="广州绿色工厂有限公司")
+    code = GreenCode(unit=unit, number="GD-2025-NABCDEFGHJK7", grade="A", year=2025,
+                     issued_at=dt.datetime(2025, 3, 31, 16, 30, tzinfo=dt.UTC),  # 00:30 on 1 April in Beijing
+                     valid_until=dt.date(2026, 4, 30))
+
+    assert signatures.claims_of(code) == {
+        "n": "GD-2025-NABCDEFGHJK7", "e": "广州绿色工厂有限公司", "c": unit.masked_credit_code, "g": "A", "y": 2025,
+        "i": "2025-04-01", "u": "2026-04-30"}
