@@ -394,6 +394,12 @@ def test_declared_findings_name_the_accident_and_the_penalty_once(campaign):
         assert queries.declared_findings(f) == ["发生安全、质量或环境事故", "受到行政处罚"]
 
 
+
+def test_declared_findings_go_on_past_the_penalty_named_among_the_changes(campaign):
+    f = filing(campaign, penalised=True, no_discharge_permit=True, rectification_open=True)
+    with translation.override("zh-hans"):
+        assert queries.declared_findings(f) == ["受到行政处罚", "排污许可证", "节能监察整改"]
+
 def test_declared_findings_name_each_compliance_answer_in_order(campaign):
     f = filing(campaign, on_abnormal_list=True, seriously_dishonest=True, judgment_defaulter=True,
                no_discharge_permit=True, rectification_open=True)
