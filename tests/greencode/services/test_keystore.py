@@ -117,11 +117,12 @@ def test_keystore_missing_private_key_of_the_current_key_is_a_clear_error(tmp_pa
     (tmp_path / "keys.json").write_text(json.dumps({"keys": [
         {"kid": "gd-lost", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "valid_from": "2025-01-01T00:00:00+08:00"}]}))
 
-    with pytest.raises(ImproperlyConfigured, match="gd-lost.pem of the current green-code signing key is missing"):
+    with pytest.raises(ImproperlyConfigured, match=r"gd-lost\.pem of the current green-code signing key is missing; "
+                                                 r"restore it from the backup, or run `manage\.py rotate_signing_key`\.$"):
         KeyStore(tmp_path).signing_key()
     assert list(tmp_path.glob("*.pem")) == []  # no new key is made behind the operator's back
 
 
 def test_keystore_without_a_directory_setting_is_a_clear_error():
-    with pytest.raises(ImproperlyConfigured, match="GREENCODE_SIGNING_KEY_DIR is not set"):
+    with pytest.raises(ImproperlyConfigured, match=r"^GREENCODE_SIGNING_KEY_DIR is not set: the green-code signing keys need a directory"):
         KeyStore("")

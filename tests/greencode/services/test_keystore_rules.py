@@ -45,6 +45,7 @@ def private_pem(directory: Path, kid: str, key=None) -> Ed25519PrivateKey:
 def test_b64url_is_url_safe_and_unpadded():
     assert keystore.b64url(b"\xfb\xff") == "-_8"
     assert keystore.b64url(b"\x00" * 32) == "A" * 43
+    assert keystore.b64url(b"\x00\x00\x17") == "AAAX"  # only the padding is stripped, never a last letter
 
 
 def test_public_key_status_revoked_beats_retired_beats_current():
@@ -158,7 +159,7 @@ def test_every_key_retired_by_hand_is_an_error_and_no_key_is_made(tmp_path):
     manifest(tmp_path, entry("gd-1", valid_until="2025-03-01T00:00:00+08:00"),
              entry("gd-2", revoked_at="2025-04-01T00:00:00+08:00"))
 
-    with pytest.raises(ImproperlyConfigured, match=r"No current green-code signing key in .*rotate_signing_key"):
+    with pytest.raises(ImproperlyConfigured, match=r"^No current green-code signing key in .*; run `manage.py rotate_signing_key`\.$"):
         KeyStore(tmp_path).signing_key()
     assert list(tmp_path.glob("*.pem")) == []
     assert [k.kid for k in KeyStore(tmp_path).public_keys()] == ["gd-1", "gd-2"]
@@ -194,7 +195,7 @@ def test_a_passphrase_given_for_an_unencrypted_key_is_a_clear_error(tmp_path):
     manifest(tmp_path, entry("gd-plain"))
     private_pem(tmp_path, "gd-plain")
 
-    with pytest.raises(ImproperlyConfigured, match=r"Cannot read the green-code signing key .*gd-plain\.pem"):
+    with pytest.raises(ImproperlyConfigured, match=r"^Cannot read the green-code signing key .*gd-plain\.pem: check GREENCODE_SIGNING_KEY_PASSPHRASE\.$"):
         KeyStore(tmp_path, passphrase="unneeded").signing_key()
 
 
@@ -297,3 +298,27 @@ def test_rotation_dates_only_the_key_that_was_current(tmp_path):
         ("gd-3", new.valid_from, None),
         (new.kid, None, None),
     ]
+
+
+def test_two_first_uses_waiting_on_the_lock_make_one_key_and_both_sign_with_it(tmp_path):
+    kids, errors = [], []
+
+    def first_use():
+        try:
+            kids.append(KeyStore(tmp_path).signing_key()[0])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)  # both find no key, then queue on the lock
+        workers = [threading.Thread(target=first_use) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        threading.Event().wait(0.5)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    for worker in workers:
+        worker.join(10)
+
+    assert errors == [] and len(kids) == 2 and kids[0] == kids[1]
+    assert len(list(tmp_path.glob("*.pem"))) == 1
