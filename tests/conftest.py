@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from . import factories
 
@@ -167,3 +168,10 @@ def login(client, user):
 
 # The hand-made green-code cohorts (tests/greencode/conftest.py) serve the rule-boundary tests at the top too.
 from tests.greencode.conftest import make_factory  # noqa: E402, F401
+
+
+@pytest.fixture
+def english():
+    """The code's own (English) wording for the test: `pytestmark = pytest.mark.usefixtures("english")`."""
+    with translation.override("en"):
+        yield

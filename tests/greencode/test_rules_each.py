@@ -20,7 +20,7 @@ from registry.enums import UnitStatus
 from reviews.models import IncidentReport
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 YEAR = 2025
 UNTIL = dt.date(2026, 6, 30)
@@ -31,12 +31,6 @@ REMOVED = Decision(False, "No code can be issued: Removed from the list.")
 INCIDENT = Decision(False, "No code can be issued: Under an incident report.")
 ALREADY = Decision(False, "You have already applied for this code.")
 EXPIRED = Decision(False, "The 2025 code expired on 2026-06-30; it can no longer be applied for.")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

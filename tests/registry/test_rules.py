@@ -15,7 +15,7 @@ from registry.enums import MembershipScope, UnitStatus
 from registry.models import Membership
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOT_PROVINCE = Decision(False, "Only the provincial department can do this.")
 NOT_CITY_OF_UNIT = Decision(False, "Only the city bureau of the unit's city can do this.")
@@ -26,12 +26,6 @@ NOT_LISTED = Decision(False, "This unit is no longer on the list.")
 NOT_EDITOR = Decision(False, "Only the province or the unit's city bureau can change the unit.")
 NOT_AREAS = Decision(False, "Only the city's own bureau or the province can add the city's review areas.")
 NOT_CODE = Decision(False, "Only the province or the bureau of the enterprise's city can change its credit code.")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

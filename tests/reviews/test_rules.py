@@ -32,7 +32,7 @@ from tests import factories
 
 from .review_helpers import all_compliant, open_campaign, submitted_filing
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -63,12 +63,6 @@ UNCHANGED = Decision(False, "Nothing was changed since the city returned the fil
                             "city's reason in “Answer to the city's return” (in words or with files).")
 PRIOR_ONCE = Decision(False, "The earlier years are entered once, with the first filing, before it is submitted.")
 FILED_BEFORE = Decision(False, "This unit has filed before: its earlier years come from those filings.")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
